@@ -1,0 +1,83 @@
+// Subscription index: a trie over subject tokens with `*` and `>` wildcards and queue groups,
+// plus a bounded cache of match results invalidated by a generation counter.
+//
+// One Sublist per account. Client sessions (and later route/gateway/leaf links) insert and
+// remove subscriptions; the publish path matches subjects. The same structure later stores
+// pushed link interest.
+//
+//   Subscription sub{.subject = "orders.*", .queue = "", .owner = session};
+//   sublist.Insert(&sub);
+//   SublistResultRef r = sublist.Match("orders.new");   // hot path: a cache hit, no allocation
+//   for (Subscription* s : r->plain) ...
+//   for (const auto& group : r->queue_groups) pick one of group.members ...
+//   sublist.Remove(&sub);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lattice::sublist {
+
+// A subscription as the index sees it. The owner allocates it and keeps it alive (and its
+// `subject`/`queue` unchanged) from Insert until Remove returns; the index stores the pointer.
+struct Subscription {
+  std::string subject;
+  std::string queue;      // empty for a plain subscription
+  void* owner = nullptr;  // opaque to the index (the session or link that holds it)
+  uint32_t weight = 1;    // queue weight; links carry their member counts
+};
+
+struct QueueGroup {
+  std::string_view name;  // points into one member's `queue`
+  std::vector<Subscription*> members;
+};
+
+struct SublistResult {
+  std::vector<Subscription*> plain;
+  std::vector<QueueGroup> queue_groups;  // one entry per distinct queue name
+  bool empty() const { return plain.empty() && queue_groups.empty(); }
+};
+
+// Shared, immutable result: valid for as long as the caller holds it, even if the sublist
+// changes meanwhile (the Subscription pointers may then be stale: owners must not free a
+// subscription while a loop may still be delivering to it; see dataplane/server).
+using SublistResultRef = std::shared_ptr<const SublistResult>;
+
+// Subject syntax checks shared by the index, the parser's callers and permissions.
+bool IsValidSubject(std::string_view subject);         // wildcards allowed (SUB)
+bool IsValidLiteralSubject(std::string_view subject);  // no wildcard tokens (pedantic PUB)
+bool IsValidQueueName(std::string_view queue);
+// True when the literal `subject` is matched by the (possibly wildcard) `pattern`.
+bool SubjectMatches(std::string_view pattern, std::string_view subject);
+
+// Thread: any. Insert/Remove/Match may be called concurrently from every worker loop;
+// Match on a cached subject takes no exclusive lock and allocates nothing.
+class Sublist {
+ public:
+  explicit Sublist(size_t cache_capacity = 4096);
+  ~Sublist();
+  Sublist(const Sublist&) = delete;
+  Sublist& operator=(const Sublist&) = delete;
+
+  // False when the subject is invalid (the caller reports 'Invalid Subject').
+  bool Insert(Subscription* sub);
+  // False when `sub` was not in the index.
+  bool Remove(Subscription* sub);
+  // Matches a literal publish subject (tokens are compared literally, so `foo.*` published
+  // non-pedantically matches only patterns that match it token-wise, as nats-server does).
+  SublistResultRef Match(std::string_view subject);
+
+  size_t count() const;
+  uint64_t generation() const;  // bumped by every Insert/Remove
+  size_t cache_size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lattice::sublist
