@@ -5,12 +5,13 @@
 // remove subscriptions; the publish path matches subjects. The same structure later stores
 // pushed link interest.
 //
-//   Subscription sub{.subject = "orders.*", .queue = "", .owner = session};
-//   sublist.Insert(&sub);
+//   auto sub = std::make_shared<MySubscription>();   // derives from Subscription
+//   sub->subject = "orders.*";
+//   sublist.Insert(sub);
 //   SublistResultRef r = sublist.Match("orders.new");   // hot path: a cache hit, no allocation
-//   for (Subscription* s : r->plain) ...
+//   for (const SubscriptionRef& s : r->plain) ...
 //   for (const auto& group : r->queue_groups) pick one of group.members ...
-//   sublist.Remove(&sub);
+//   sublist.Remove(sub);
 #pragma once
 
 #include <cstddef>
@@ -22,29 +23,32 @@
 
 namespace lattice::sublist {
 
-// A subscription as the index sees it. The owner allocates it and keeps it alive (and its
-// `subject`/`queue` unchanged) from Insert until Remove returns; the index stores the pointer.
+// A subscription as the index sees it. Users derive from it to attach their own state (the
+// session, the sid, delivery counters). `subject` and `queue` must not change while inserted.
+// Shared ownership: a match result keeps its subscriptions alive, so a loop delivering from a
+// result never touches freed memory even if the owner unsubscribed meanwhile.
 struct Subscription {
+  virtual ~Subscription() = default;
   std::string subject;
-  std::string queue;      // empty for a plain subscription
-  void* owner = nullptr;  // opaque to the index (the session or link that holds it)
-  uint32_t weight = 1;    // queue weight; links carry their member counts
+  std::string queue;    // empty for a plain subscription
+  uint32_t weight = 1;  // queue weight; links carry their member counts
 };
+using SubscriptionRef = std::shared_ptr<Subscription>;
 
 struct QueueGroup {
   std::string_view name;  // points into one member's `queue`
-  std::vector<Subscription*> members;
+  std::vector<SubscriptionRef> members;
 };
 
 struct SublistResult {
-  std::vector<Subscription*> plain;
+  std::vector<SubscriptionRef> plain;
   std::vector<QueueGroup> queue_groups;  // one entry per distinct queue name
   bool empty() const { return plain.empty() && queue_groups.empty(); }
 };
 
 // Shared, immutable result: valid for as long as the caller holds it, even if the sublist
-// changes meanwhile (the Subscription pointers may then be stale: owners must not free a
-// subscription while a loop may still be delivering to it; see dataplane/server).
+// changes meanwhile (a removed subscription may still appear in an older result: deliverers
+// check their own "closed" state).
 using SublistResultRef = std::shared_ptr<const SublistResult>;
 
 // Subject syntax checks shared by the index, the parser's callers and permissions.
@@ -64,9 +68,9 @@ class Sublist {
   Sublist& operator=(const Sublist&) = delete;
 
   // False when the subject is invalid (the caller reports 'Invalid Subject').
-  bool Insert(Subscription* sub);
+  bool Insert(const SubscriptionRef& sub);
   // False when `sub` was not in the index.
-  bool Remove(Subscription* sub);
+  bool Remove(const SubscriptionRef& sub);
   // Matches a literal publish subject (tokens are compared literally, so `foo.*` published
   // non-pedantically matches only patterns that match it token-wise, as nats-server does).
   SublistResultRef Match(std::string_view subject);
