@@ -15,10 +15,11 @@ def lattice_cc_library(name, copts = [], **kwargs):
 def lattice_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = LATTICE_COPTS + copts, **kwargs)
 
-def lattice_cc_test(name, copts = [], deps = [], **kwargs):
-    """A gtest unit or component test; gtest_main unless the test brings its own main."""
+def lattice_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
+    """A gtest unit or component test, linked with gmock's main."""
     native.cc_test(
         name = name,
+        size = size,
         copts = LATTICE_COPTS + copts,
         deps = deps + ["//third_party:gtest_main"],
         **kwargs
@@ -35,7 +36,7 @@ def lattice_cc_benchmark(name, copts = [], deps = [], tags = [], **kwargs):
         **kwargs
     )
 
-def lattice_cc_fuzz_test(name, srcs, corpus, deps = [], copts = [], tags = [], **kwargs):
+def lattice_cc_fuzz_test(name, srcs, corpus, deps = [], copts = [], tags = [], size = "small", **kwargs):
     """A libFuzzer target whose corpus also runs as a plain test.
 
     Default build: the corpus files replay through a small main (gcc, sanitizers optional).
@@ -44,6 +45,7 @@ def lattice_cc_fuzz_test(name, srcs, corpus, deps = [], copts = [], tags = [], *
     native.filegroup(name = name + "_corpus", srcs = corpus, testonly = True)
     native.cc_test(
         name = name,
+        size = size,
         srcs = srcs,
         copts = LATTICE_COPTS + copts + select({
             "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
