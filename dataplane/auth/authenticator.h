@@ -1,0 +1,124 @@
+// Client authentication: decides from the node's Options whether INFO says auth_required,
+// and turns a client's CONNECT credentials into an Identity (user, account, permissions).
+//
+//   auto auth = Authenticator::Create(options);      // at start and on every reload
+//   info.auth_required = (*auth)->auth_required();
+//   if ((*auth)->NeedsNonce()) info.nonce = ...;      // nkey/JWT providers (later)
+//   AuthOutcome out = (*auth)->Authenticate({&connect, nonce});
+//   if (!out.ok()) -ERR 'Authorization Violation' and close;
+//   session.perms.Reset(out.identity.permissions);
+//
+// Providers (AuthProvider) are tried in order; the first that recognises the credentials
+// decides. Simple auth (users list, --auth token, --user/--pass) is built in; nkey and JWT
+// providers arrive with the accounts issue through the Create overload that takes extra
+// providers (see README.md).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+#include "dataplane/auth/connect_options.h"
+#include "dataplane/auth/permissions.h"
+#include "dataplane/options/options.h"
+
+namespace lattice::auth {
+
+inline constexpr std::string_view kGlobalAccount = "$G";
+
+// Who a connection is after authentication. Copyable value; the permissions are shared and
+// immutable. Thread: any.
+struct Identity {
+  std::string user;                     // empty for anonymous connections (no auth configured)
+  std::string account{kGlobalAccount};  // "$G" until accounts arrive
+  // Null = no restrictions. Otherwise give it to ConnectionPermissions::Reset.
+  std::shared_ptr<const CompiledPermissions> permissions;
+};
+
+// Why authentication failed; all map to -ERR 'Authorization Violation' on the wire, the
+// reason goes to logs and (later) $SYS auth-error events.
+enum class AuthFailure : uint8_t {
+  kNone,
+  kNoCredentials,      // auth required and nothing usable was sent
+  kUnknownUser,        // user (or nkey) not configured
+  kBadPassword,        // password or token mismatch
+  kAccountNotAllowed,  // CONNECT named an account / new_account (nats-server refuses)
+  kBadSignature,       // nkey/JWT providers (later)
+};
+std::string_view AuthFailureName(AuthFailure failure);
+
+struct AuthOutcome {
+  AuthFailure failure = AuthFailure::kNone;
+  Identity identity;  // meaningful only when ok()
+  bool ok() const { return failure == AuthFailure::kNone; }
+};
+
+// What a provider sees of the connection. Views are valid for the duration of the call.
+struct AuthRequest {
+  const ConnectOptions* connect = nullptr;
+  std::string_view nonce;  // the nonce sent in INFO; empty when none was sent
+};
+
+// One way to authenticate (users, token, single user; nkeys, JWT later). Immutable after
+// construction; owned by an Authenticator. Thread: any (Authenticate is const and may run
+// on every worker loop at once).
+class AuthProvider {
+ public:
+  enum class Verdict : uint8_t { kNotMine, kAccepted, kRejected };
+
+  virtual ~AuthProvider() = default;
+  // kNotMine: these credentials are not for this provider, try the next one.
+  // kAccepted: *identity is filled. kRejected: *failure says why.
+  virtual Verdict Authenticate(const AuthRequest& request, Identity* identity,
+                               AuthFailure* failure) const = 0;
+  // True when this provider needs a nonce in INFO (nkey/JWT signature checks).
+  virtual bool NeedsNonce() const { return false; }
+};
+
+// The authentication policy for one Options snapshot. Immutable after Create, so the server
+// swaps a shared_ptr<const Authenticator> on reload and in-flight CONNECTs finish against
+// the old one. Owned by the server (shared with its worker loops). Thread: any.
+//
+// Cost: bcrypt-hashed secrets make Authenticate take milliseconds (cost 10 ~ 50 ms) on the
+// calling thread; plain secrets are a constant-time compare.
+class Authenticator {
+ public:
+  // Builds providers from `options`: users (with no_auth_user and default_permissions),
+  // auth_token, username/password. Errors: no_auth_user naming an unknown user, duplicate
+  // user names, users together with a token or a single user (nats-server refuses these).
+  static absl::StatusOr<std::shared_ptr<const Authenticator>> Create(
+      const options::Options& options);
+
+  // Adds providers (nkey/JWT later, fakes in tests) ahead of the built-in ones. A provider
+  // may make auth required even without simple-auth options.
+  static absl::StatusOr<std::shared_ptr<const Authenticator>> Create(
+      const options::Options& options, std::vector<std::unique_ptr<AuthProvider>> extra,
+      bool extra_requires_auth);
+
+  // Whether INFO carries auth_required:true (any credentials configured).
+  bool auth_required() const { return auth_required_; }
+  // Whether INFO must carry a nonce (some provider verifies signatures).
+  bool NeedsNonce() const;
+
+  // Decides for one CONNECT. Without auth_required every client is accepted as anonymous in
+  // $G with no permissions (credentials ignored), as nats-server does; either way a CONNECT
+  // that names `account` or sets `new_account` fails.
+  AuthOutcome Authenticate(const AuthRequest& request) const;
+
+  // Warnings gathered while compiling permissions (skipped invalid entries) and plaintext
+  // passwords, for the server to log once.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Authenticator() = default;
+
+  bool auth_required_ = false;
+  std::vector<std::unique_ptr<AuthProvider>> providers_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace lattice::auth
