@@ -1,0 +1,38 @@
+// Loopback helpers for e2e tests: free ports, temp dirs, TCP readiness, a tiny HTTP GET.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace lattice::e2e {
+
+// Returns a loopback TCP port that was free a moment ago (bound to port 0, then released).
+// Another process may take it before the caller binds it; ServerProcess retries on that.
+absl::StatusOr<int> AllocatePort();
+
+// Creates a fresh directory under $TEST_TMPDIR (or /tmp) named `<prefix>.XXXXXX`.
+absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
+
+// Output directory for logs kept after the test: $TEST_UNDECLARED_OUTPUTS_DIR, else $TEST_TMPDIR,
+// else /tmp.
+std::string OutputDir();
+
+// Opens a blocking TCP connection to 127.0.0.1:`port`; returns the fd or an error.
+absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout);
+
+// True when a TCP connection to 127.0.0.1:`port` is accepted before `timeout`.
+bool WaitForTcp(int port, std::chrono::milliseconds timeout);
+
+// HTTP/1.0 GET http://127.0.0.1:`port``path`; returns the body of a 200 response.
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path,
+                                    std::chrono::milliseconds timeout);
+
+// Writes `contents` to `path` (replacing it).
+absl::Status WriteFile(const std::string& path, const std::string& contents);
+
+// Reads a whole file; empty string when it cannot be read.
+std::string ReadFileOrEmpty(const std::string& path);
+
+}  // namespace lattice::e2e
