@@ -1,0 +1,232 @@
+// Connection: non-blocking reads into a parser-consumed buffer, batched writev output.
+#include "dataplane/server/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/base/check.h"
+
+namespace lattice::server {
+
+namespace {
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+constexpr size_t kMaxIdleReadBuffer = 64 * 1024;
+}  // namespace
+
+std::string_view CloseReasonText(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kClientClosed:
+      return "Client Closed";
+    case CloseReason::kAuthenticationTimeout:
+      return "Authentication Timeout";
+    case CloseReason::kAuthenticationViolation:
+      return "Authentication Failure";
+    case CloseReason::kSlowConsumerPendingBytes:
+      return "Slow Consumer (Pending Bytes)";
+    case CloseReason::kSlowConsumerWriteDeadline:
+      return "Slow Consumer (Write Deadline)";
+    case CloseReason::kStaleConnection:
+      return "Stale Connection";
+    case CloseReason::kProtocolViolation:
+      return "Protocol Violation";
+    case CloseReason::kMaxPayloadExceeded:
+      return "Maximum Message Payload Exceeded";
+    case CloseReason::kMaxConnectionsExceeded:
+      return "Maximum Connections Exceeded";
+    case CloseReason::kMaxControlLineExceeded:
+      return "Maximum Control Line Exceeded";
+    case CloseReason::kWriteError:
+      return "Write Error";
+    case CloseReason::kReadError:
+      return "Read Error";
+    case CloseReason::kServerShutdown:
+      return "Server Shutdown";
+    case CloseReason::kLameDuck:
+      return "Lame Duck Mode";
+  }
+  return "Unknown";
+}
+
+Connection::Connection(EventLoop& loop, int fd, Limits limits)
+    : loop_(loop), fd_(fd), limits_(limits), outbound_(limits.max_pending) {}
+
+Connection::~Connection() {
+  if (!closed()) {
+    // Only reached when a connection is dropped before Start (e.g. server teardown).
+    close(fd_);
+  }
+}
+
+void Connection::Start() {
+  LATTICE_DCHECK(loop_.IsInLoopThread());
+  read_buf_.reset(new char[kInitialReadBuffer]);
+  read_cap_ = kInitialReadBuffer;
+  registered_ = loop_.Register(fd_, this, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+  if (!registered_) {
+    Close(CloseReason::kReadError);
+    return;
+  }
+  OnStart();
+}
+
+bool Connection::Send(std::initializer_list<std::string_view> pieces) {
+  if (closed()) {
+    return true;
+  }
+  if (outbound_.Append(pieces) == AppendResult::kOverLimit) {
+    CloseFromAnyThread(CloseReason::kSlowConsumerPendingBytes);
+    return false;
+  }
+  if (!flush_requested_.exchange(true, std::memory_order_acq_rel)) {
+    EventLoop::RequestFlush(loop_, shared_from_this());
+  }
+  return true;
+}
+
+void Connection::FlushNow() {
+  LATTICE_DCHECK(loop_.IsInLoopThread());
+  flush_requested_.store(false, std::memory_order_release);
+  if (closed()) {
+    return;
+  }
+  size_t written = 0;
+  FlushResult result = outbound_.WriteTo(fd_, &written);
+  switch (result) {
+    case FlushResult::kDrained:
+      if (write_deadline_timer_ != 0) {
+        loop_.CancelTimer(write_deadline_timer_);
+        write_deadline_timer_ = 0;
+      }
+      break;
+    case FlushResult::kWouldBlock:
+      // EPOLLOUT (edge-triggered) calls FlushNow again when the socket drains.
+      if (write_deadline_timer_ == 0 && limits_.write_deadline > ClockDuration::zero()) {
+        std::weak_ptr<Connection> weak = weak_from_this();
+        write_deadline_timer_ = loop_.AddTimer(limits_.write_deadline, [weak] {
+          if (auto self = weak.lock()) {
+            self->OnWriteDeadline();
+          }
+        });
+      }
+      break;
+    case FlushResult::kError:
+      Close(CloseReason::kWriteError);
+      break;
+  }
+}
+
+void Connection::OnWriteDeadline() {
+  write_deadline_timer_ = 0;
+  if (!closed() && outbound_.pending_bytes() > 0) {
+    Close(CloseReason::kSlowConsumerWriteDeadline);
+  }
+}
+
+void Connection::CloseFromAnyThread(CloseReason reason) {
+  if (closed()) {
+    return;
+  }
+  if (loop_.IsInLoopThread()) {
+    Close(reason);
+    return;
+  }
+  loop_.Post([self = shared_from_this(), reason] { self->Close(reason); });
+}
+
+void Connection::Close(CloseReason reason) {
+  LATTICE_DCHECK(loop_.IsInLoopThread());
+  if (closed()) {
+    return;
+  }
+  // Best effort: let a final -ERR reach the peer (not for slow consumers: they are not reading).
+  if (reason != CloseReason::kSlowConsumerPendingBytes &&
+      reason != CloseReason::kSlowConsumerWriteDeadline && reason != CloseReason::kWriteError) {
+    size_t written = 0;
+    outbound_.WriteTo(fd_, &written);
+  }
+  closed_.store(true, std::memory_order_release);
+  close_reason_ = reason;
+  if (write_deadline_timer_ != 0) {
+    loop_.CancelTimer(write_deadline_timer_);
+    write_deadline_timer_ = 0;
+  }
+  if (registered_) {
+    loop_.Unregister(fd_);
+  }
+  shutdown(fd_, SHUT_RDWR);
+  close(fd_);
+  outbound_.Close();
+  OnClosed(reason);
+}
+
+void Connection::OnIoEvents(uint32_t events) {
+  if (closed()) {
+    return;
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    ReadAll();
+  }
+  if (!closed() && (events & EPOLLOUT) && outbound_.pending_bytes() > 0) {
+    FlushNow();
+  }
+}
+
+bool Connection::EnsureReadSpace(size_t needed) {
+  if (needed <= read_cap_) {
+    return true;
+  }
+  size_t cap = std::max(needed, read_cap_ * 2);
+  std::unique_ptr<char[]> bigger(new char[cap]);
+  std::memcpy(bigger.get(), read_buf_.get(), read_len_);
+  read_buf_ = std::move(bigger);
+  read_cap_ = cap;
+  return true;
+}
+
+void Connection::ReadAll() {
+  for (;;) {
+    if (read_len_ == read_cap_) {
+      EnsureReadSpace(read_cap_ * 2);
+    }
+    ssize_t n = read(fd_, read_buf_.get() + read_len_, read_cap_ - read_len_);
+    if (n == 0) {
+      Close(CloseReason::kClientClosed);
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        break;
+      }
+      Close(CloseReason::kReadError);
+      return;
+    }
+    read_len_ += static_cast<size_t>(n);
+    size_t bytes_needed = 0;
+    size_t consumed = OnRead(std::string_view(read_buf_.get(), read_len_), &bytes_needed);
+    if (closed()) {
+      return;
+    }
+    LATTICE_DCHECK(consumed <= read_len_);
+    if (consumed > 0) {
+      std::memmove(read_buf_.get(), read_buf_.get() + consumed, read_len_ - consumed);
+      read_len_ -= consumed;
+    }
+    if (bytes_needed > read_cap_) {
+      EnsureReadSpace(bytes_needed);
+    }
+  }
+  // A big payload grew the buffer: give the memory back once it has been consumed.
+  if (read_len_ == 0 && read_cap_ > kMaxIdleReadBuffer) {
+    read_buf_.reset(new char[kInitialReadBuffer]);
+    read_cap_ = kInitialReadBuffer;
+  }
+}
+
+}  // namespace lattice::server

@@ -1,0 +1,122 @@
+// The socket side shared by every connection kind: a non-blocking fd on one loop, a read
+// buffer the protocol parser consumes in place, and a bounded outbound buffer flushed with
+// writev once per loop iteration.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+#include "dataplane/server/event_loop.h"
+#include "dataplane/server/outbound_buffer.h"
+
+namespace lattice::server {
+
+// Why a connection closed; the names follow nats-server's /connz reasons.
+enum class CloseReason : uint8_t {
+  kClientClosed,
+  kAuthenticationTimeout,
+  kAuthenticationViolation,
+  kSlowConsumerPendingBytes,
+  kSlowConsumerWriteDeadline,
+  kStaleConnection,
+  kProtocolViolation,
+  kMaxPayloadExceeded,
+  kMaxConnectionsExceeded,
+  kMaxControlLineExceeded,
+  kWriteError,
+  kReadError,
+  kServerShutdown,
+  kLameDuck,
+};
+std::string_view CloseReasonText(CloseReason reason);
+
+// Per-connection traffic counters, written by the owning loop (in_*) or by any delivering
+// loop (out_*), read by monitoring. Thread: any.
+struct ConnectionCounters {
+  std::atomic<uint64_t> in_msgs{0};
+  std::atomic<uint64_t> in_bytes{0};
+  std::atomic<uint64_t> out_msgs{0};
+  std::atomic<uint64_t> out_bytes{0};
+};
+
+// Owned through shared_ptr by its Worker's connection table (and, while messages are in
+// flight, by subscriptions that deliver to it). Lives on one loop for its whole life.
+// Thread: Send, RequestFlush, CloseFromAnyThread, closed() and counters from any thread;
+// everything else on the owning loop.
+class Connection : public IoHandler,
+                   public LoopFlushable,
+                   public std::enable_shared_from_this<Connection> {
+ public:
+  struct Limits {
+    int64_t max_pending = 64 * 1024 * 1024;
+    ClockDuration write_deadline = std::chrono::seconds(10);
+  };
+
+  Connection(EventLoop& loop, int fd, Limits limits);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Registers the fd with the loop and calls OnStart. Owning loop.
+  void Start();
+
+  // Appends one frame and schedules a flush (batched per iteration). False when the
+  // connection is over max_pending: it is then closed as a slow consumer.
+  bool Send(std::initializer_list<std::string_view> pieces);
+  bool Send(std::string_view bytes) { return Send({bytes}); }
+
+  // Writes what is buffered now. Owning loop.
+  void FlushNow() override;
+
+  // Closes the socket after a best-effort flush of what is queued (so a final -ERR is seen).
+  // Idempotent. Owning loop.
+  void Close(CloseReason reason);
+  void CloseFromAnyThread(CloseReason reason);
+
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+  EventLoop& loop() const { return loop_; }
+  int fd() const { return fd_; }
+  int64_t pending_bytes() const { return outbound_.pending_bytes(); }
+  ConnectionCounters& counters() { return counters_; }
+  const ConnectionCounters& counters() const { return counters_; }
+  CloseReason close_reason() const { return close_reason_; }
+
+ protected:
+  // Consumes protocol bytes from the front of `data` (a view into the read buffer, valid for
+  // the call only). Returns the bytes consumed; sets *bytes_needed when a pending op needs a
+  // bigger buffer than `data`. May call Close().
+  virtual size_t OnRead(std::string_view data, size_t* bytes_needed) = 0;
+  virtual void OnStart() {}
+  // After the socket is closed: drop subscriptions, update stats. Owning loop.
+  virtual void OnClosed(CloseReason reason) {}
+
+  void set_max_pending(int64_t max_pending) { outbound_.set_max_pending(max_pending); }
+
+ private:
+  void OnIoEvents(uint32_t events) override;
+  void ReadAll();
+  bool EnsureReadSpace(size_t needed);
+  void OnWriteDeadline();
+
+  EventLoop& loop_;
+  const int fd_;
+  Limits limits_;
+
+  std::unique_ptr<char[]> read_buf_;
+  size_t read_cap_ = 0;
+  size_t read_len_ = 0;
+
+  OutboundBuffer outbound_;
+  std::atomic<bool> flush_requested_{false};
+  std::atomic<bool> closed_{false};
+  bool registered_ = false;
+  TimerId write_deadline_timer_ = 0;
+  CloseReason close_reason_ = CloseReason::kClientClosed;
+  ConnectionCounters counters_;
+};
+
+}  // namespace lattice::server

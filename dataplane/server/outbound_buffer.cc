@@ -1,0 +1,122 @@
+// OutboundBuffer: chunked append under a mutex, lock-free writev on the owning loop.
+#include "dataplane/server/outbound_buffer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace lattice::server {
+
+namespace {
+constexpr size_t kMaxFreeChunks = 8;
+constexpr size_t kMaxIov = 64;
+}  // namespace
+
+OutboundBuffer::Chunk OutboundBuffer::TakeFreeChunk() {
+  if (!free_.empty()) {
+    Chunk chunk = std::move(free_.back());
+    free_.pop_back();
+    chunk.begin = chunk.end = 0;
+    return chunk;
+  }
+  Chunk chunk;
+  chunk.data.reset(new char[kChunkSize]);
+  return chunk;
+}
+
+AppendResult OutboundBuffer::Append(std::initializer_list<std::string_view> pieces) {
+  size_t total = 0;
+  for (std::string_view piece : pieces) {
+    total += piece.size();
+  }
+  MutexLock lock(&mu_);
+  if (closed_) {
+    return AppendResult::kOk;  // dropped silently: the connection is going away
+  }
+  int64_t limit = max_pending_.load(std::memory_order_relaxed);
+  int64_t now_pending = pending_bytes_.load(std::memory_order_relaxed);
+  if (limit > 0 && now_pending + static_cast<int64_t>(total) > limit) {
+    return AppendResult::kOverLimit;
+  }
+  for (std::string_view piece : pieces) {
+    while (!piece.empty()) {
+      if (pending_.empty() || pending_.back().end == kChunkSize) {
+        pending_.push_back(TakeFreeChunk());
+      }
+      Chunk& tail = pending_.back();
+      size_t n = std::min(piece.size(), kChunkSize - tail.end);
+      std::memcpy(tail.data.get() + tail.end, piece.data(), n);
+      tail.end += n;
+      piece.remove_prefix(n);
+    }
+  }
+  pending_bytes_.fetch_add(static_cast<int64_t>(total), std::memory_order_relaxed);
+  return AppendResult::kOk;
+}
+
+FlushResult OutboundBuffer::WriteTo(int fd, size_t* written) {
+  *written = 0;
+  {
+    MutexLock lock(&mu_);
+    // Return emptied chunks for reuse, keeping the free list small.
+    for (Chunk& chunk : written_) {
+      if (free_.size() < kMaxFreeChunks) {
+        free_.push_back(std::move(chunk));
+      }
+    }
+    written_.clear();
+    // Take every chunk, including a partly filled tail: appenders then start a new chunk.
+    while (!pending_.empty()) {
+      writing_.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+  }
+  while (!writing_.empty()) {
+    iov_.clear();
+    for (size_t i = 0; i < writing_.size() && i < kMaxIov; ++i) {
+      Chunk& chunk = writing_[i];
+      iov_.push_back(iovec{chunk.data.get() + chunk.begin, chunk.end - chunk.begin});
+    }
+    ssize_t n = writev(fd, iov_.data(), static_cast<int>(iov_.size()));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return FlushResult::kWouldBlock;
+      }
+      return FlushResult::kError;
+    }
+    size_t left = static_cast<size_t>(n);
+    *written += left;
+    pending_bytes_.fetch_sub(n, std::memory_order_relaxed);
+    while (left > 0) {
+      Chunk& front = writing_.front();
+      size_t in_chunk = front.end - front.begin;
+      if (left < in_chunk) {
+        front.begin += left;
+        left = 0;
+        break;
+      }
+      left -= in_chunk;
+      written_.push_back(std::move(front));
+      writing_.pop_front();
+    }
+  }
+  return FlushResult::kDrained;
+}
+
+void OutboundBuffer::Close() {
+  MutexLock lock(&mu_);
+  closed_ = true;
+  pending_.clear();
+  free_.clear();
+  writing_.clear();
+  written_.clear();
+  pending_bytes_.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace lattice::server
