@@ -88,10 +88,46 @@ class ClientParser {
   void set_limits(ParserLimits limits) { limits_ = limits; }
   const ParserLimits& limits() const { return limits_; }
 
+  // Forgets any partial op and a sticky error, e.g. to reuse the parser for a new connection.
+  void Reset();
+
  private:
+  // Where the next byte goes. Across calls the parser remembers only this, never bytes: the
+  // verb and the separators after it are consumed as soon as they are recognised, so in kArg
+  // and kPayload the op's argument starts at input[0] of the next call.
+  enum class State : uint8_t {
+    kOpStart,     // at the first byte of an op
+    kSkipToEol,   // PING, PONG or +OK recognised: everything up to '\n' is ignored
+    kSkipSpaces,  // verb recognised: skipping spaces/tabs before the argument
+    kArg,         // scanning the argument for '\n'
+    kPayload,     // PUB/HPUB control line parsed: waiting for payload + CRLF
+  };
+  enum class Op : uint8_t { kPub, kHpub, kSub, kUnsub, kConnect, kInfo, kPing, kPong, kOk, kErr };
+
+  // A parsed PUB/HPUB control line, as offsets from the start of its argument so it survives
+  // the caller moving its buffer between calls.
+  struct PendingPub {
+    size_t line_len = 0;  // argument + line terminator, up to the first payload byte
+    size_t subject_offset = 0;
+    size_t subject_len = 0;
+    size_t reply_offset = 0;
+    size_t reply_len = 0;
+    size_t header_size = 0;
+    size_t total_size = 0;
+  };
+
+  ParseStatus Fail(ProtocolError error, size_t pos, size_t* consumed);
+  ProtocolError ParsePubArgs(std::string_view arg, const char* base);
+  // Delivers SUB/UNSUB/CONNECT/INFO/-ERR; sets *error on bad arguments.
+  bool DeliverLine(std::string_view arg, ClientOpSink& sink, ProtocolError* error);
+
   ParserLimits limits_;
   ProtocolError error_ = ProtocolError::kNone;
   size_t bytes_needed_ = 0;
+  State state_ = State::kOpStart;
+  Op op_ = Op::kPing;
+  size_t scanned_ = 0;  // kArg: bytes of the argument already known to hold no '\n'
+  PendingPub pub_;
 };
 
 }  // namespace lattice::protocol
