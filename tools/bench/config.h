@@ -1,0 +1,37 @@
+// Options shared by every lattice-bench scenario, filled from the command line.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "tools/bench/conn.h"
+
+namespace lattice::bench {
+
+struct BenchConfig {
+  std::string scenario;
+  std::string url = "nats://127.0.0.1:4222";
+  Endpoint server;
+  std::string subject = "bench.subject";
+  uint64_t msgs = 1'000'000;  // per round, split across publishers (or requesters)
+  size_t size = 16;           // payload bytes
+  int pubs = 1;               // publishers; requesters for reqrep
+  int subs = 1;               // subscribers; queue members; responders for reqrep
+  int concurrency = 1;        // outstanding requests per requester (reqrep)
+  double duration_s = 30;     // hard cap per round on the sending phase
+  double drain_s = 5;         // how long receivers may lag once sending stopped
+  int rounds = 1;
+  uint64_t conns = 1000;            // idle-conns
+  uint64_t sub_count = 100'000;     // subs
+  int sub_conns = 4;                // connections carrying the subs scenario's subscriptions
+  double hold_s = 2;                // idle-conns/subs: settle time before RSS is read
+  size_t window_bytes = 32u << 20;  // publishers' lead over the slowest receiver
+  pid_t server_pid = 0;
+  bool json = false;
+  bool progress = true;
+};
+
+}  // namespace lattice::bench
