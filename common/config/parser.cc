@@ -453,9 +453,8 @@ class Parser {
       case 'x': {
         if (!IsHex(Peek(1)) || !IsHex(Peek(2)))
           return ErrorAt(at, "expected two hexadecimal digits after '\\x'");
-        int byte = 0;
-        absl::SimpleHexAtoi(text_.substr(pos_ + 1, 2), &byte);
-        out->push_back(static_cast<char>(byte));
+        auto hex_value = [](int h) { return IsDigit(h) ? h - '0' : (h | 0x20) - 'a' + 10; };
+        out->push_back(static_cast<char>(hex_value(Peek(1)) * 16 + hex_value(Peek(2))));
         Advance();
         Advance();
         break;

@@ -51,7 +51,7 @@ struct TlsOptions {
 struct ClusterOptions {
   std::string name;
   std::string host;
-  int port = 0;  // 0 = no cluster listener
+  int port = 0;                     // 0 = no cluster listener
   std::vector<std::string> routes;  // nats-route://host:port
   bool no_advertise = false;
 };
@@ -108,7 +108,8 @@ struct CommandLine {
   Options options;
   bool show_version = false;
   bool show_help = false;
-  std::string signal;  // `--signal ldm=<pid>` etc.; empty when absent
+  bool check_config = false;  // -t: load and validate the configuration, then exit
+  std::string signal;         // `--signal ldm=<pid>` etc.; empty when absent
 };
 
 // Parses argv (nats-server's common flags, single or double dash), loading the config file
