@@ -1,0 +1,156 @@
+// End-to-end smoke test: runs the lattice-bench binary briefly against a real nats-server that
+// the test starts on a free loopback port, and checks that the reported counts add up.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+#include "tools/bench/conn.h"
+
+namespace lattice::bench {
+namespace {
+
+constexpr char kNatsServer[] = "/usr/sbin/nats-server";
+constexpr char kBench[] = "tools/bench/lattice-bench";  // runfiles-relative
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A nats-server child process, stopped by PID when the fixture ends.
+class BenchSmokeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kNatsServer, X_OK) != 0) {
+      GTEST_SKIP() << "nats-server is not installed";
+    }
+    port_ = FreePort();
+    ASSERT_GT(port_, 0);
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      std::string port = std::to_string(port_);
+      ::execl(kNatsServer, kNatsServer, "-a", "127.0.0.1", "-p", port.c_str(), nullptr);
+      ::_exit(127);
+    }
+    // Eventually-ready: poll with a deadline until a full handshake succeeds.
+    Endpoint ep{"127.0.0.1", static_cast<uint16_t>(port_)};
+    absl::Status st;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      Conn probe;
+      st = probe.Open(ep, ConnectOptions{}, absl::Milliseconds(200));
+      if (st.ok()) {
+        break;
+      }
+      ::usleep(50'000);
+    }
+    ASSERT_TRUE(st.ok()) << st;
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+
+  // Runs lattice-bench with `args` plus --json/--quiet and this server; returns the parsed
+  // report (null on failure).
+  nlohmann::json RunBench(const std::string& args) {
+    std::string cmd = std::string(kBench) + " " + args +
+                      " --json --quiet --url=127.0.0.1:" + std::to_string(port_) +
+                      " --server-pid=" + std::to_string(pid_);
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (pipe == nullptr) {
+      return nullptr;
+    }
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) {
+      out.append(buf, n);
+    }
+    int rc = ::pclose(pipe);
+    EXPECT_EQ(rc, 0) << cmd << "\n" << out;
+    return nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  }
+
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST_F(BenchSmokeTest, FanOutDeliversEveryMessageToEverySubscriber) {
+  nlohmann::json r = RunBench("pubsub --msgs=20000 --size=16 --pubs=2 --subs=3 --duration=10");
+  ASSERT_TRUE(r.is_object());
+  const nlohmann::json& m = r["rounds"][0];
+  EXPECT_EQ(m["published"].get<double>(), 20000);
+  EXPECT_EQ(m["delivered"].get<double>(), 60000);
+  EXPECT_EQ(m["lost"].get<double>(), 0);
+  EXPECT_EQ(m["duplicates"].get<double>(), 0);
+  EXPECT_GT(m["recv_msgs_per_s"].get<double>(), 0);
+  EXPECT_TRUE(m["server_cpu_s"].is_number());
+}
+
+TEST_F(BenchSmokeTest, QueueGroupDeliversEachMessageOnce) {
+  nlohmann::json r = RunBench("queue --msgs=20000 --size=32 --subs=4 --rounds=2 --duration=10");
+  ASSERT_TRUE(r.is_object());
+  ASSERT_EQ(r["rounds"].size(), 2u);
+  for (const nlohmann::json& m : r["rounds"]) {
+    EXPECT_EQ(m["published"].get<double>(), 20000);
+    EXPECT_EQ(m["delivered"].get<double>(), 20000);
+    EXPECT_EQ(m["lost"].get<double>(), 0);
+    EXPECT_EQ(m["duplicates"].get<double>(), 0);
+  }
+}
+
+TEST_F(BenchSmokeTest, RequestReplyAnswersEveryRequest) {
+  nlohmann::json r = RunBench("reqrep --msgs=2000 --concurrency=4 --subs=2 --duration=10");
+  ASSERT_TRUE(r.is_object());
+  const nlohmann::json& m = r["median"];
+  EXPECT_EQ(m["requests"].get<double>(), 2000);
+  EXPECT_EQ(m["replies"].get<double>(), 2000);
+  EXPECT_EQ(m["no_reply"].get<double>(), 0);
+  EXPECT_GT(m["p50_us"].get<double>(), 0);
+  EXPECT_LE(m["p50_us"].get<double>(), m["p99_us"].get<double>());
+  EXPECT_LE(m["p99_us"].get<double>(), m["max_us"].get<double>());
+}
+
+TEST_F(BenchSmokeTest, MemoryScenariosReportServerRss) {
+  nlohmann::json c = RunBench("idle-conns --conns=50 --hold=0.1");
+  ASSERT_TRUE(c.is_object());
+  EXPECT_EQ(c["median"]["connections"].get<double>(), 50);
+  EXPECT_TRUE(c["median"]["rss_per_conn_bytes"].is_number());
+  nlohmann::json s = RunBench("subs --sub-count=5000 --sub-conns=2 --hold=0.1");
+  ASSERT_TRUE(s.is_object());
+  EXPECT_EQ(s["median"]["subscriptions"].get<double>(), 5000);
+  EXPECT_TRUE(s["median"]["rss_per_sub_bytes"].is_number());
+}
+
+TEST_F(BenchSmokeTest, UnreachableServerFailsFast) {
+  std::string cmd = std::string(kBench) +
+                    " pub --quiet --url=127.0.0.1:" + std::to_string(FreePort()) + " 2>/dev/null";
+  EXPECT_NE(::system(cmd.c_str()), 0);
+}
+
+}  // namespace
+}  // namespace lattice::bench
