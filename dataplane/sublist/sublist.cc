@@ -59,6 +59,22 @@ bool NoEmptyTokens(std::string_view s) {
   return s.find("..") == std::string_view::npos;
 }
 
+// Length of the part of `pattern` before its first wildcard token (the whole pattern when it
+// has none). Any subject the pattern matches starts with exactly these bytes.
+size_t LiteralPrefixLength(std::string_view pattern) {
+  size_t start = 0;
+  for (size_t i = 0; i <= pattern.size(); ++i) {
+    if (i == pattern.size() || pattern[i] == '.') {
+      const std::string_view token = pattern.substr(start, i - start);
+      if (IsPwc(token) || IsFwc(token)) {
+        return start;
+      }
+      start = i + 1;
+    }
+  }
+  return pattern.size();
+}
+
 // An unordered set of subscriptions. A plain vector scanned linearly while small; once it grows
 // past kIndexThreshold a pointer-to-position index keeps Add/Remove O(1), so unsubscribing one
 // of many thousands of subscribers to one hot subject stays cheap.
@@ -109,7 +125,7 @@ class SubSet {
   }
 
   bool empty() const { return items_.empty(); }
-  const std::vector<SubscriptionRef>& items() const { return items_; }
+  const absl::InlinedVector<SubscriptionRef, 1>& items() const { return items_; }
 
  private:
   static constexpr size_t kNotFound = ~size_t{0};
@@ -128,7 +144,7 @@ class SubSet {
     return kNotFound;
   }
 
-  std::vector<SubscriptionRef> items_;
+  absl::InlinedVector<SubscriptionRef, 1> items_;  // one subscriber needs no extra block
   std::unique_ptr<absl::flat_hash_map<const Subscription*, size_t>> index_;
 };
 
@@ -198,6 +214,11 @@ void EraseChild(Level* level, std::string_view token) {
     auto it = level->literal.find(Key(token));
     LATTICE_DCHECK(it != level->literal.end());
     level->literal.erase(it);
+    // flat_hash_map never shrinks by itself: give back a drained level's table (for example
+    // `_INBOX.*` after a burst of connections) so memory tracks live subscriptions.
+    if (level->literal.capacity() > 64 && level->literal.size() * 8 < level->literal.capacity()) {
+      level->literal.rehash(0);
+    }
   }
 }
 
@@ -355,13 +376,22 @@ struct Sublist::Impl {
   explicit Impl(size_t capacity) : cache_capacity(capacity) {}
 
   // Drops cached results for subjects that `pattern` matches. Caller holds trie_mu exclusively.
+  // A literal pattern can only affect its own cache key; a wildcard one scans the cache, with a
+  // cheap prefix test on the literal tokens before the first wildcard (as in `_INBOX.<id>.*`).
   void InvalidateCache(std::string_view pattern) {
     if (cache_capacity == 0) {
       return;
     }
     std::unique_lock<std::shared_mutex> lock(cache_mu);
+    const size_t prefix_len = LiteralPrefixLength(pattern);
+    if (prefix_len == pattern.size()) {
+      cache.erase(Key(pattern));
+      return;
+    }
+    const std::string_view prefix = pattern.substr(0, prefix_len);
     for (auto it = cache.begin(); it != cache.end();) {
-      if (SubjectMatches(pattern, std::string_view(it->first))) {
+      const std::string_view key(it->first);
+      if (key.substr(0, prefix.size()) == prefix && SubjectMatches(pattern, key)) {
         cache.erase(it++);
       } else {
         ++it;
