@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 #include "common/base/status_macros.h"
@@ -94,8 +96,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerKind k
       LATTICE_ASSIGN_OR_RETURN(server->http_port_, AllocatePort());
     }
     status = server->Launch();
-    if (!absl::IsUnavailable(status)) {
-      break;  // Started, or failed for a reason new ports cannot fix.
+    // Retry only a lost port race; any other failure (bad config, crash) is the answer.
+    if (!absl::IsUnavailable(status) ||
+        !absl::StrContains(absl::AsciiStrToLower(server->ReadLog()), "address already in use")) {
+      break;
     }
   }
   if (!status.ok()) {

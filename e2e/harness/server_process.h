@@ -42,7 +42,7 @@ struct ServerConfig {
 class ServerProcess {
  public:
   // Allocates ports, writes the config, forks/execs the binary and waits until the client port
-  // accepts TCP. Retries with new ports if the process dies early (e.g. the port was taken).
+  // accepts TCP. Retries with new ports when the process died because a port was taken.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(ServerKind kind, ServerConfig config);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
