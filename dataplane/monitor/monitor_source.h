@@ -1,0 +1,126 @@
+// What the monitoring endpoints read from the server: plain snapshot structs, copied out by the
+// server on request so the HTTP thread never touches loop-owned state.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lattice::monitor {
+
+using Clock = std::chrono::system_clock;
+
+struct SubscriptionDetail {
+  std::string account;
+  std::string subject;
+  std::string queue;  // empty for plain subscriptions
+  std::string sid;
+  int64_t msgs = 0;
+  int64_t max = 0;  // auto-unsubscribe limit, 0 = none
+  uint64_t cid = 0;
+};
+
+struct ConnectionSnapshot {
+  uint64_t cid = 0;
+  std::string kind = "Client";
+  std::string type = "nats";
+  std::string ip;
+  int port = 0;
+  Clock::time_point start;
+  Clock::time_point last_activity;
+  std::chrono::nanoseconds rtt{0};  // 0 = not measured yet
+  int64_t pending_bytes = 0;
+  int64_t in_msgs = 0;
+  int64_t out_msgs = 0;
+  int64_t in_bytes = 0;
+  int64_t out_bytes = 0;
+  uint32_t num_subs = 0;
+  std::string name;
+  std::string lang;
+  std::string version;
+  std::string authorized_user;
+  std::string account;
+  int64_t slow_consumers = 0;
+  std::vector<SubscriptionDetail> subs;  // filled only when asked for
+};
+
+struct SublistStats {
+  uint64_t num_subscriptions = 0;
+  uint64_t num_cache = 0;
+  uint64_t num_inserts = 0;
+  uint64_t num_removes = 0;
+  uint64_t num_matches = 0;
+  double cache_hit_rate = 0;
+  uint64_t max_fanout = 0;
+  double avg_fanout = 0;
+};
+
+struct AccountSnapshot {
+  std::string name;
+  Clock::time_point update_time;
+  int64_t client_connections = 0;
+  int64_t leafnode_connections = 0;
+  uint64_t subscriptions = 0;
+  int64_t slow_consumers = 0;
+  SublistStats sublist;
+};
+
+// Configuration and counters behind /varz. Counters are read from atomics by the server.
+struct ServerSnapshot {
+  std::string server_id;
+  std::string server_name;
+  std::string version;
+  int proto = 1;
+  std::string host;
+  int port = 0;
+  bool auth_required = false;
+  bool tls_required = false;
+  std::vector<std::string> connect_urls;
+  int max_connections = 0;
+  int max_subscriptions = 0;
+  std::chrono::nanoseconds ping_interval{0};
+  int ping_max = 0;
+  std::string http_host;
+  int http_port = 0;
+  double auth_timeout_seconds = 0;
+  int max_control_line = 0;
+  int64_t max_payload = 0;
+  int64_t max_pending = 0;
+  double tls_timeout_seconds = 0;
+  std::chrono::nanoseconds write_deadline{0};
+  Clock::time_point start;
+  Clock::time_point config_load_time;
+  int64_t mem_bytes = 0;
+  int cores = 0;
+  int worker_threads = 0;
+  double cpu_percent = 0;
+  int64_t connections = 0;
+  uint64_t total_connections = 0;
+  int64_t routes = 0;
+  int64_t remotes = 0;
+  int64_t leafnodes = 0;
+  int64_t in_msgs = 0;
+  int64_t out_msgs = 0;
+  int64_t in_bytes = 0;
+  int64_t out_bytes = 0;
+  int64_t slow_consumers = 0;
+  uint64_t subscriptions = 0;
+  std::string system_account;
+  bool lame_duck = false;
+};
+
+// Implemented by the server (or a test fake). Thread: any; called from the HTTP thread.
+class MonitorSource {
+ public:
+  virtual ~MonitorSource() = default;
+  virtual ServerSnapshot Server() = 0;
+  virtual std::vector<ConnectionSnapshot> Connections(bool with_subs) = 0;
+  virtual std::vector<AccountSnapshot> Accounts() = 0;
+  // Subscriptions across accounts (for /subsz?subs=1), optionally for one account.
+  virtual std::vector<SubscriptionDetail> Subscriptions(const std::string& account) = 0;
+  // Empty string when healthy, else the reason /healthz reports.
+  virtual std::string HealthProblem() = 0;
+};
+
+}  // namespace lattice::monitor
