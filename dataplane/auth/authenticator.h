@@ -2,8 +2,8 @@
 // and turns a client's CONNECT credentials into an Identity (user, account, permissions).
 //
 //   auto auth = Authenticator::Create(options);      // at start and on every reload
-//   info.auth_required = (*auth)->auth_required();
-//   if ((*auth)->NeedsNonce()) info.nonce = ...;      // nkey/JWT providers (later)
+//   info.auth_required = (*auth)->advertise_auth_required();
+//   if ((*auth)->NeedsNonce()) info.nonce = GenerateNonce();   // nkey users, JWT later
 //   AuthOutcome out = (*auth)->Authenticate({&connect, nonce});
 //   if (!out.ok()) -ERR 'Authorization Violation' and close;
 //   session.perms.Reset(out.identity.permissions);
@@ -14,6 +14,7 @@
 // providers (see README.md).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,9 +48,13 @@ enum class AuthFailure : uint8_t {
   kUnknownUser,        // user (or nkey) not configured
   kBadPassword,        // password or token mismatch
   kAccountNotAllowed,  // CONNECT named an account / new_account (nats-server refuses)
-  kBadSignature,       // nkey/JWT providers (later)
+  kBadSignature,       // nkey signature over the nonce (JWT later)
 };
 std::string_view AuthFailureName(AuthFailure failure);
+
+// nats-server's INFO nonce: 11 random bytes (libsodium), base64url without padding (15 chars).
+inline constexpr size_t kNonceBytes = 11;
+std::string GenerateNonce();
 
 struct AuthOutcome {
   AuthFailure failure = AuthFailure::kNone;
@@ -87,9 +92,11 @@ class AuthProvider {
 // calling thread; plain secrets are a constant-time compare.
 class Authenticator {
  public:
-  // Builds providers from `options`: users (with no_auth_user and default_permissions),
-  // auth_token, username/password. Errors: no_auth_user naming an unknown user, duplicate
-  // user names, users together with a token or a single user (nats-server refuses these).
+  // Builds providers from `options`, tried in this order: nkey users (users entries with
+  // `nkey`: Ed25519 signature of the INFO nonce), password users (with no_auth_user and
+  // default_permissions for users without their own), auth_token, username/password.
+  // Errors (as nats-server's config checks): no_auth_user naming an unknown user, duplicate
+  // users or nkeys, invalid user nkeys, users together with a token or a single user.
   static absl::StatusOr<std::shared_ptr<const Authenticator>> Create(
       const options::Options& options);
 
@@ -99,8 +106,12 @@ class Authenticator {
       const options::Options& options, std::vector<std::unique_ptr<AuthProvider>> extra,
       bool extra_requires_auth);
 
-  // Whether INFO carries auth_required:true (any credentials configured).
+  // Whether credentials are checked (any users, token, single user or extra provider
+  // configured). The server then expects CONNECT as the first op.
   bool auth_required() const { return auth_required_; }
+  // Whether INFO carries auth_required:true: as auth_required() except that nats-server
+  // leaves the flag off when no_auth_user is set (clients without credentials get in).
+  bool advertise_auth_required() const { return advertise_auth_required_; }
   // Whether INFO must carry a nonce (some provider verifies signatures).
   bool NeedsNonce() const;
 
@@ -117,6 +128,7 @@ class Authenticator {
   Authenticator() = default;
 
   bool auth_required_ = false;
+  bool advertise_auth_required_ = false;
   std::vector<std::unique_ptr<AuthProvider>> providers_;
   std::vector<std::string> warnings_;
 };

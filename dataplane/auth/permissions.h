@@ -53,6 +53,7 @@ class CompiledPermissions {
   bool has_pub_allow() const { return has_pub_allow_; }
   bool has_pub_checks() const { return has_pub_allow_ || !pub_deny_.empty(); }
   bool has_sub_checks() const { return !sub_allow_.empty() || !sub_deny_.empty(); }
+  bool has_sub_deny() const { return !sub_deny_.empty(); }
   bool allow_responses() const { return responses_enabled_; }
   const Responses& responses() const { return responses_; }
 
