@@ -1,20 +1,210 @@
-// lattice-node: the dataplane NATS server process.
+// lattice-node: the dataplane NATS server process (flags, logging, pid file, signals).
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
 
 #include "common/base/log.h"
+#include "dataplane/options/options.h"
+#include "dataplane/server/server.h"
 
-int main(int argc, char** argv) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+namespace lattice {
+namespace {
+
+void ConfigureLogging(const options::Options& opts) {
+  if (opts.trace) {
+    log::SetLevel(log::Level::kTrace);
+  } else if (opts.debug) {
+    log::SetLevel(log::Level::kDebug);
+  } else {
+    log::SetLevel(log::Level::kInfo);
+  }
+  if (!opts.log_file.empty() && !log::SetFile(opts.log_file)) {
+    std::fprintf(stderr, "cannot open log file %s\n", opts.log_file.c_str());
+  }
+}
+
+// `--signal <cmd>=<pid or pid file>`, as nats-server's -sl: sends the matching signal.
+int SendSignalCommand(const std::string& spec) {
+  std::string command = spec;
+  std::string target;
+  size_t eq = spec.find('=');
+  if (eq != std::string::npos) {
+    command = spec.substr(0, eq);
+    target = spec.substr(eq + 1);
+  }
+  int signal_number = 0;
+  if (command == "ldm") {
+    signal_number = SIGUSR2;
+  } else if (command == "stop") {
+    signal_number = SIGKILL;
+  } else if (command == "quit") {
+    signal_number = SIGINT;
+  } else if (command == "term") {
+    signal_number = SIGTERM;
+  } else if (command == "reload") {
+    signal_number = SIGHUP;
+  } else if (command == "reopen") {
+    signal_number = SIGUSR1;
+  } else {
+    std::fprintf(stderr, "unknown signal \"%s\"\n", command.c_str());
+    return 1;
+  }
+  if (target.empty()) {
+    std::fprintf(stderr, "--signal %s needs a pid: %s=<pid>\n", command.c_str(), command.c_str());
+    return 1;
+  }
+  int pid = 0;
+  if (!absl::SimpleAtoi(target, &pid)) {
+    // Not a number: a pid file.
+    std::ifstream in(target);
+    std::string text;
+    if (!in || !(in >> text) || !absl::SimpleAtoi(text, &pid)) {
+      std::fprintf(stderr, "cannot read a pid from \"%s\"\n", target.c_str());
+      return 1;
+    }
+  }
+  if (pid <= 0 || kill(pid, signal_number) != 0) {
+    std::fprintf(stderr, "signal %s to pid %d failed: %s\n", command.c_str(), pid,
+                 std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+bool WritePidFile(const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  out << getpid();
+  return static_cast<bool>(out);
+}
+
+int Run(int argc, char** argv) {
+  auto command_line = options::ParseCommandLine(argc, argv);
+  if (!command_line.ok()) {
+    std::fprintf(stderr, "lattice-node: %s\n%s",
+                 std::string(command_line.status().message()).c_str(),
+                 options::UsageText().c_str());
+    return 1;
+  }
+  if (command_line->show_help) {
+    std::fputs(options::UsageText().c_str(), stdout);
+    return 0;
+  }
+  if (command_line->show_version) {
+    std::printf("lattice-node: v%s (nats-server %s compatible)\n",
+                std::string(server::kLatticeVersion).c_str(),
+                std::string(server::kNatsCompatVersion).c_str());
+    return 0;
+  }
+  if (!command_line->signal.empty()) {
+    return SendSignalCommand(command_line->signal);
+  }
+  if (command_line->check_config) {
+    std::printf("lattice-node: configuration is valid\n");
+    return 0;
+  }
+  const options::Options& opts = command_line->options;
+  ConfigureLogging(opts);
+
+  // Every thread inherits this mask; the signal thread below is the only one that takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) {
+    sigaddset(&signals, s);
+  }
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
 
   LATTICE_LOG(kInfo) << "Starting lattice-node";
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  LATTICE_LOG(kInfo) << "Received " << strsignal(signal_number) << ", exiting";
+  LATTICE_LOG(kInfo) << "  Version:  " << server::kLatticeVersion << " (nats-server "
+                     << server::kNatsCompatVersion << " compatible)";
+  server::Server node(opts);
+  absl::Status status = node.Start();
+  if (!status.ok()) {
+    LATTICE_LOG(kFatal) << "Error starting server: " << status.message();
+    return 1;
+  }
+  LATTICE_LOG(kInfo) << "  Name:     "
+                     << (opts.server_name.empty() ? node.server_id() : opts.server_name);
+  LATTICE_LOG(kInfo) << "  ID:       " << node.server_id();
+  if (!opts.config_file.empty()) {
+    LATTICE_LOG(kInfo) << "Using configuration file: " << opts.config_file;
+  }
+  if (!opts.pid_file.empty() && !WritePidFile(opts.pid_file)) {
+    LATTICE_LOG(kError) << "Could not write pid file " << opts.pid_file;
+  }
+  LATTICE_LOG(kInfo) << "Listening for client connections on " << opts.host << ":" << node.port();
+  LATTICE_LOG(kInfo) << "Server is ready";
+
+  std::atomic<bool> exiting{false};
+  std::thread signal_thread([&] {
+    for (;;) {
+      int signal_number = 0;
+      if (sigwait(&signals, &signal_number) != 0) {
+        continue;
+      }
+      if (exiting.load()) {
+        return;
+      }
+      switch (signal_number) {
+        case SIGINT:
+        case SIGTERM:
+          LATTICE_LOG(kInfo) << "Trapped \"" << strsignal(signal_number) << "\" signal";
+          node.Shutdown();
+          return;
+        case SIGUSR2:
+          LATTICE_LOG(kInfo) << "Trapped \"" << strsignal(signal_number) << "\" signal";
+          node.EnterLameDuckMode();
+          break;
+        case SIGUSR1:
+          // Reopen the log file (log rotation), as nats-server does.
+          ConfigureLogging(*node.options());
+          break;
+        case SIGHUP: {
+          auto reloaded = options::ParseCommandLine(argc, argv);
+          if (!reloaded.ok()) {
+            LATTICE_LOG(kError) << "Failed to reload server configuration: "
+                                << reloaded.status().message();
+            break;
+          }
+          absl::Status s = node.Reload(reloaded->options);
+          if (!s.ok()) {
+            LATTICE_LOG(kError) << "Failed to reload server configuration: " << s.message();
+            break;
+          }
+          ConfigureLogging(reloaded->options);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  });
+
+  node.WaitForShutdown();
+  exiting.store(true);
+  pthread_kill(signal_thread.native_handle(), SIGUSR1);
+  signal_thread.join();
+  if (!opts.pid_file.empty()) {
+    unlink(opts.pid_file.c_str());
+  }
+  LATTICE_LOG(kInfo) << "Server Exiting..";
   return 0;
+}
+
+}  // namespace
+}  // namespace lattice
+
+int main(int argc, char** argv) {
+  return lattice::Run(argc, argv);
 }

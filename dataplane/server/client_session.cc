@@ -1,0 +1,629 @@
+// ClientSession: CONNECT/auth, publish routing through the account Sublist, subscriptions,
+// keepalive and the client-visible error behaviour of nats-server 2.9.10.
+#include "dataplane/server/client_session.h"
+
+#include <chrono>
+#include <random>
+
+#include "common/base/check.h"
+#include "common/base/log.h"
+#include "dataplane/auth/permission_errors.h"
+#include "dataplane/protocol/client_encoder.h"
+
+namespace lattice::server {
+
+namespace {
+
+using protocol::ProtocolError;
+
+// nats-server sends a client's first PING at most 2 s after it connects.
+constexpr ClockDuration kFirstPingInterval = std::chrono::seconds(2);
+
+// Per-thread scratch for frame headers: reused, so steady-state delivery does not allocate.
+std::string& Scratch() {
+  thread_local std::string scratch;
+  scratch.clear();
+  return scratch;
+}
+
+uint64_t NextRandom() {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  return rng();
+}
+
+// Debian's Abseil has its own string_view type; heterogeneous lookup needs it.
+absl::string_view Key(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+int64_t UnixNanosNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Connection::Limits LimitsFrom(const RuntimeConfig& config) {
+  Connection::Limits limits;
+  limits.max_pending = config.options->max_pending;
+  limits.write_deadline = config.options->write_deadline;
+  return limits;
+}
+
+protocol::ParserLimits ParserLimitsFrom(const RuntimeConfig& config) {
+  protocol::ParserLimits limits;
+  limits.max_control_line = static_cast<size_t>(config.options->max_control_line);
+  limits.max_payload = config.options->max_payload;
+  return limits;
+}
+
+CloseReason CloseReasonFor(ProtocolError error) {
+  switch (error) {
+    case ProtocolError::kMaxPayloadViolation:
+      return CloseReason::kMaxPayloadExceeded;
+    case ProtocolError::kMaxControlLineExceeded:
+      return CloseReason::kMaxControlLineExceeded;
+    case ProtocolError::kAuthorizationViolation:
+      return CloseReason::kAuthenticationViolation;
+    case ProtocolError::kAuthenticationTimeout:
+      return CloseReason::kAuthenticationTimeout;
+    case ProtocolError::kStaleConnection:
+      return CloseReason::kStaleConnection;
+    case ProtocolError::kMaxConnectionsExceeded:
+      return CloseReason::kMaxConnectionsExceeded;
+    default:
+      return CloseReason::kProtocolViolation;
+  }
+}
+
+}  // namespace
+
+ClientSession::ClientSession(EventLoop& loop, int fd, uint64_t cid, Peer peer,
+                             ServerContext& context, WorkerStats& stats)
+    : Connection(loop, fd, LimitsFrom(*context.config())),
+      cid_(cid),
+      peer_(std::move(peer)),
+      context_(context),
+      stats_(stats),
+      config_(context.config()),
+      parser_(ParserLimitsFrom(*config_)) {
+  max_subscriptions_ = config_->options->max_subscriptions;
+  start_unix_nanos_ = UnixNanosNow();
+  last_activity_unix_nanos_.store(start_unix_nanos_, std::memory_order_relaxed);
+}
+
+ClientSession::~ClientSession() = default;
+
+void ClientSession::StartAndReject(ProtocolError error) {
+  reject_ = true;
+  reject_error_ = error;
+  Start();
+}
+
+void ClientSession::OnStart() {
+  last_activity_ = context_.clock().Now();
+  last_ping_received_ = last_activity_;
+  if (config_->authenticator != nullptr && config_->authenticator->NeedsNonce() && !reject_) {
+    nonce_ = auth::GenerateNonce();
+  }
+  SendInfo();
+  if (reject_) {
+    SendErrAndClose(reject_error_, CloseReasonFor(reject_error_));
+    return;
+  }
+  account_ = &context_.global_account();
+  account_->connections().fetch_add(1, std::memory_order_relaxed);
+  if (config_->authenticator != nullptr && config_->authenticator->auth_required()) {
+    std::weak_ptr<Connection> weak = weak_from_this();
+    auth_timer_ = loop().AddTimer(config_->options->auth_timeout, [weak] {
+      if (auto self = weak.lock()) {
+        static_cast<ClientSession*>(self.get())->OnAuthTimeout();
+      }
+    });
+  }
+  ArmPingTimer(std::min<ClockDuration>(kFirstPingInterval, config_->options->ping_interval));
+}
+
+void ClientSession::SendInfo() {
+  std::string& out = Scratch();
+  protocol::AppendInfo(&out, context_.ClientInfoJson(cid_, peer_.ip, nonce_));
+  Send(out);
+}
+
+void ClientSession::SendAsyncInfo() {
+  if (closed() || !connect_received_ || connect_.protocol < 1) {
+    return;
+  }
+  SendInfo();
+}
+
+void ClientSession::SendErr(std::string_view text) {
+  std::string& out = Scratch();
+  protocol::AppendErr(&out, text);
+  Send(out);
+}
+
+void ClientSession::SendErrAndClose(ProtocolError error, CloseReason reason) {
+  std::string& out = Scratch();
+  if (protocol::AppendErr(&out, error)) {
+    Send(out);
+  }
+  Close(reason);
+}
+
+void ClientSession::SendOk() {
+  Send(protocol::kOkFrame);
+}
+
+size_t ClientSession::OnRead(std::string_view data, size_t* bytes_needed) {
+  last_activity_ = context_.clock().Now();
+  last_activity_unix_nanos_.store(UnixNanosNow(), std::memory_order_relaxed);
+  size_t consumed = 0;
+  protocol::ParseStatus status = parser_.Parse(data, &consumed, *this);
+  switch (status) {
+    case protocol::ParseStatus::kOk:
+    case protocol::ParseStatus::kStopped:
+      break;
+    case protocol::ParseStatus::kNeedMore:
+      *bytes_needed = parser_.bytes_needed();
+      break;
+    case protocol::ParseStatus::kError: {
+      ProtocolError error = parser_.error();
+      LATTICE_LOG(kDebug) << "cid " << cid_ << " protocol error: " << protocol::ErrorText(error);
+      SendErrAndClose(error, CloseReasonFor(error));
+      break;
+    }
+  }
+  return consumed;
+}
+
+bool ClientSession::Authenticate() {
+  if (config_->authenticator == nullptr) {
+    return true;
+  }
+  auth::AuthRequest request;
+  request.connect = &connect_;
+  request.nonce = nonce_;
+  auth::AuthOutcome outcome = config_->authenticator->Authenticate(request);
+  if (!outcome.ok()) {
+    LATTICE_LOG(kInfo) << "cid " << cid_ << " " << peer_.ip << ":" << peer_.port
+                       << " authentication failed: " << auth::AuthFailureName(outcome.failure);
+    return false;
+  }
+  user_ = outcome.identity.user;
+  perms_.Reset(outcome.identity.permissions);
+  bool responses =
+      outcome.identity.permissions != nullptr && outcome.identity.permissions->allow_responses();
+  tracks_responses_.store(responses, std::memory_order_release);
+  return true;
+}
+
+bool ClientSession::OnConnect(std::string_view json) {
+  if (closed()) {
+    return false;
+  }
+  auth::ConnectOptions parsed = connect_;
+  if (!auth::ParseConnectOptions(json, &parsed).ok()) {
+    Close(CloseReason::kProtocolViolation);  // nats-server closes silently
+    return false;
+  }
+  connect_ = std::move(parsed);
+  if (connect_.protocol < 0 || connect_.protocol > 1) {
+    SendErrAndClose(ProtocolError::kInvalidClientProtocol, CloseReason::kProtocolViolation);
+    return false;
+  }
+  if (connect_.no_responders && !connect_.headers) {
+    SendErrAndClose(ProtocolError::kNoRespondersRequiresHeaders, CloseReason::kProtocolViolation);
+    return false;
+  }
+  if (!Authenticate()) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  if (auth_timer_ != 0) {
+    loop().CancelTimer(auth_timer_);
+    auth_timer_ = 0;
+  }
+  echo_.store(connect_.echo, std::memory_order_release);
+  headers_.store(connect_.headers, std::memory_order_release);
+  connect_received_ = true;
+  if (connect_.verbose) {
+    SendOk();
+  }
+  return true;
+}
+
+bool ClientSession::OnPub(const protocol::PubOp& op) {
+  if (closed()) {
+    return false;
+  }
+  if (!connect_received_ && config_->authenticator != nullptr &&
+      config_->authenticator->auth_required()) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  if (op.has_headers && !connect_.headers) {
+    Close(CloseReason::kProtocolViolation);  // HPUB without negotiated headers: silent close
+    return false;
+  }
+  uint64_t size = op.headers.size() + op.payload.size();
+  counters().in_msgs.fetch_add(1, std::memory_order_relaxed);
+  counters().in_bytes.fetch_add(size, std::memory_order_relaxed);
+  stats_.in_msgs.fetch_add(1, std::memory_order_relaxed);
+  stats_.in_bytes.fetch_add(size, std::memory_order_relaxed);
+
+  if (connect_.pedantic && !sublist::IsValidLiteralSubject(op.subject)) {
+    SendErr(protocol::ErrorText(ProtocolError::kInvalidPublishSubject));  // still delivered
+  }
+  if (perms_.compiled() != nullptr && !perms_.CanPublish(op.subject, context_.clock().Now())) {
+    SendErr(auth::PublishViolationText(op.subject));
+    return true;
+  }
+  if (!op.reply.empty() && auth::IsReservedReply(op.reply)) {
+    SendErr(auth::ReplyViolationText(op.reply));
+    return true;
+  }
+  if (connect_.verbose) {
+    SendOk();
+  }
+
+  sublist::SublistResultRef result = account_->sublist().Match(op.subject);
+  size_t delivered = 0;
+  for (const sublist::SubscriptionRef& ref : result->plain) {
+    auto& sub = static_cast<ClientSubscription&>(*ref);
+    if (sub.session->Deliver(ref, this, op)) {
+      ++delivered;
+    }
+  }
+  for (const sublist::QueueGroup& group : result->queue_groups) {
+    size_t n = group.members.size();
+    if (n == 0) {
+      continue;
+    }
+    size_t start = NextRandom() % n;
+    for (size_t i = 0; i < n; ++i) {
+      const sublist::SubscriptionRef& ref = group.members[(start + i) % n];
+      auto& sub = static_cast<ClientSubscription&>(*ref);
+      if (sub.session->Deliver(ref, this, op)) {
+        ++delivered;
+        break;
+      }
+    }
+  }
+  if (delivered == 0 && !op.reply.empty() && connect_.no_responders) {
+    SendNoResponders(op);
+  }
+  return !closed();
+}
+
+bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
+                            const protocol::PubOp& op) {
+  auto& sub = static_cast<ClientSubscription&>(*ref);
+  if (closed() || sub.removed.load(std::memory_order_acquire)) {
+    return false;
+  }
+  if (publisher == this && !echo_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  if (sub.deny_filter != nullptr && sub.deny_filter->MatchesSubscribeDeny(op.subject)) {
+    return false;
+  }
+  uint64_t max = sub.max_msgs.load(std::memory_order_acquire);
+  if (max == 0) {
+    sub.delivered.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    uint64_t n = sub.delivered.fetch_add(1, std::memory_order_acq_rel) + 1;
+    if (n > max) {
+      return false;
+    }
+    if (n == max && !sub.removed.exchange(true, std::memory_order_acq_rel)) {
+      // Auto-unsubscribe: the index is thread-safe; the sid table belongs to our loop.
+      account_->sublist().Remove(ref);
+      loop().Post([self = sub.session, ref] {
+        auto& s = static_cast<ClientSubscription&>(*ref);
+        auto it = self->subs_.find(s.sid);
+        if (it != self->subs_.end() && it->second.get() == &s) {
+          self->subs_.erase(it);
+        }
+      });
+    }
+  }
+  std::string& line = Scratch();
+  uint64_t bytes;
+  if (op.has_headers && headers_.load(std::memory_order_relaxed)) {
+    bytes = op.headers.size() + op.payload.size();
+    protocol::AppendHmsgHeader(&line, op.subject, sub.sid, op.reply, op.headers.size(), bytes);
+    Send({line, op.headers, op.payload, protocol::kCrLf});
+  } else {
+    bytes = op.payload.size();
+    protocol::AppendMsgHeader(&line, op.subject, sub.sid, op.reply, bytes);
+    Send({line, op.payload, protocol::kCrLf});
+  }
+  counters().out_msgs.fetch_add(1, std::memory_order_relaxed);
+  counters().out_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  // Server totals go to the publisher's worker: its loop is the one running this.
+  publisher->stats_.out_msgs.fetch_add(1, std::memory_order_relaxed);
+  publisher->stats_.out_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  if (!op.reply.empty() && tracks_responses_.load(std::memory_order_acquire)) {
+    loop().Post([self = std::static_pointer_cast<ClientSession>(shared_from_this()),
+                 reply = std::string(op.reply)] {
+      self->perms_.OnDelivered(reply, self->context_.clock().Now());
+    });
+  }
+  return true;
+}
+
+void ClientSession::SendNoResponders(const protocol::PubOp& op) {
+  // Only to a plain subscription of this very connection that matches the reply subject.
+  sublist::SublistResultRef result = account_->sublist().Match(op.reply);
+  for (const sublist::SubscriptionRef& ref : result->plain) {
+    auto& sub = static_cast<ClientSubscription&>(*ref);
+    if (sub.session.get() != this || sub.removed.load(std::memory_order_acquire)) {
+      continue;
+    }
+    static constexpr std::string_view kNoRespondersHeader = "NATS/1.0 503\r\n\r\n";
+    std::string& line = Scratch();
+    protocol::AppendHmsgHeader(&line, op.reply, sub.sid, {}, kNoRespondersHeader.size(),
+                               kNoRespondersHeader.size());
+    Send({line, kNoRespondersHeader, protocol::kCrLf});
+    return;
+  }
+}
+
+bool ClientSession::OnSub(const protocol::SubOp& op) {
+  if (closed()) {
+    return false;
+  }
+  if (!connect_received_ && config_->authenticator != nullptr &&
+      config_->authenticator->auth_required()) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  if (!sublist::IsValidSubject(op.subject) ||
+      (!op.queue.empty() && !sublist::IsValidQueueName(op.queue))) {
+    SendErr(protocol::ErrorText(ProtocolError::kInvalidSubject));
+    return true;
+  }
+  if (perms_.compiled() != nullptr && !perms_.CanSubscribe(op.subject, op.queue)) {
+    LATTICE_LOG(kInfo) << "cid " << cid_ << " subscription to \"" << op.subject << "\" denied";
+    SendErr(auth::SubscribeViolationText(op.subject, op.queue));
+    return true;
+  }
+  if (subs_.find(Key(op.sid)) != subs_.end()) {
+    // Duplicate sid: nats-server keeps the first subscription and says nothing else.
+    if (connect_.verbose) {
+      SendOk();
+    }
+    return true;
+  }
+  if (max_subscriptions_ > 0 && static_cast<int>(subs_.size()) >= max_subscriptions_) {
+    SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
+    return true;
+  }
+  auto sub = std::make_shared<ClientSubscription>();
+  sub->subject = std::string(op.subject);
+  sub->queue = std::string(op.queue);
+  sub->sid = std::string(op.sid);
+  sub->session = std::static_pointer_cast<ClientSession>(shared_from_this());
+  const auto& compiled = perms_.compiled();
+  if (compiled != nullptr && compiled->has_sub_deny() && compiled->WildcardCoversDeny(op.subject)) {
+    sub->deny_filter = compiled;
+  }
+  if (!account_->sublist().Insert(sub)) {
+    sub->session.reset();
+    SendErr(protocol::ErrorText(ProtocolError::kInvalidSubject));
+    return true;
+  }
+  subs_.emplace(sub->sid, std::move(sub));
+  if (connect_.verbose) {
+    SendOk();
+  }
+  return true;
+}
+
+bool ClientSession::OnUnsub(const protocol::UnsubOp& op) {
+  if (closed()) {
+    return false;
+  }
+  if (!connect_received_ && config_->authenticator != nullptr &&
+      config_->authenticator->auth_required()) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  auto it = subs_.find(Key(op.sid));
+  if (it != subs_.end()) {
+    std::shared_ptr<ClientSubscription> sub = it->second;
+    if (op.max_msgs.has_value() && *op.max_msgs > 0 &&
+        sub->delivered.load(std::memory_order_acquire) < *op.max_msgs) {
+      sub->max_msgs.store(*op.max_msgs, std::memory_order_release);
+      // A delivery may have raced past the new limit between the check and the store.
+      if (sub->delivered.load(std::memory_order_acquire) >= *op.max_msgs) {
+        RemoveSubscription(sub);
+      }
+    } else {
+      RemoveSubscription(sub);
+    }
+  }
+  if (connect_.verbose) {
+    SendOk();
+  }
+  return true;
+}
+
+void ClientSession::RemoveSubscription(const std::shared_ptr<ClientSubscription>& sub) {
+  if (!sub->removed.exchange(true, std::memory_order_acq_rel)) {
+    account_->sublist().Remove(sub);
+  }
+  auto it = subs_.find(sub->sid);
+  if (it != subs_.end() && it->second == sub) {
+    subs_.erase(it);
+  }
+}
+
+void ClientSession::RemoveAllSubscriptions() {
+  for (auto& [sid, sub] : subs_) {
+    if (!sub->removed.exchange(true, std::memory_order_acq_rel)) {
+      account_->sublist().Remove(sub);
+    }
+  }
+  subs_.clear();
+}
+
+bool ClientSession::OnPing() {
+  if (closed()) {
+    return false;
+  }
+  if (!connect_received_ && config_->authenticator != nullptr &&
+      config_->authenticator->auth_required()) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  Send(protocol::kPongFrame);
+  last_ping_received_ = context_.clock().Now();
+  if (connect_received_) {
+    first_pong_sent_ = true;
+  }
+  return true;
+}
+
+bool ClientSession::OnPong() {
+  if (closed()) {
+    return false;
+  }
+  pings_out_ = 0;
+  if (ping_sent_at_ != ClockTime()) {
+    rtt_nanos_ =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(context_.clock().Now() - ping_sent_at_)
+            .count();
+    ping_sent_at_ = ClockTime();
+  }
+  return true;
+}
+
+bool ClientSession::OnErr(std::string_view text) {
+  LATTICE_LOG(kDebug) << "cid " << cid_ << " client sent -ERR " << text;
+  Close(CloseReason::kClientClosed);
+  return false;
+}
+
+void ClientSession::ArmPingTimer(ClockDuration delay) {
+  if (delay <= ClockDuration::zero()) {
+    return;
+  }
+  std::weak_ptr<Connection> weak = weak_from_this();
+  ping_timer_ = loop().AddTimer(delay, [weak] {
+    if (auto self = weak.lock()) {
+      static_cast<ClientSession*>(self.get())->OnPingTimer();
+    }
+  });
+}
+
+void ClientSession::OnPingTimer() {
+  ping_timer_ = 0;
+  if (closed()) {
+    return;
+  }
+  const options::Options& opts = *config_->options;
+  ClockDuration interval = opts.ping_interval;
+  ClockTime now = context_.clock().Now();
+  // Recent traffic or a ping from the client proves the connection alive (nats-server).
+  bool active = now - last_activity_ < interval || now - last_ping_received_ < interval;
+  if (!active) {
+    if (pings_out_ + 1 > opts.ping_max) {
+      LATTICE_LOG(kDebug) << "cid " << cid_ << " stale connection, closing";
+      SendErrAndClose(ProtocolError::kStaleConnection, CloseReason::kStaleConnection);
+      return;
+    }
+    ++pings_out_;
+    ping_sent_at_ = now;
+    Send(protocol::kPingFrame);
+  }
+  ArmPingTimer(interval);
+}
+
+void ClientSession::OnAuthTimeout() {
+  auth_timer_ = 0;
+  if (!closed() && !connect_received_) {
+    SendErrAndClose(ProtocolError::kAuthenticationTimeout, CloseReason::kAuthenticationTimeout);
+  }
+}
+
+void ClientSession::ApplyConfig(const RuntimeConfig& config) {
+  if (closed()) {
+    return;
+  }
+  auto fresh = std::make_shared<RuntimeConfig>(config);
+  bool auth_changed = fresh->authenticator != config_->authenticator;
+  config_ = std::move(fresh);
+  parser_.set_limits(ParserLimitsFrom(*config_));
+  set_max_pending(config_->options->max_pending);
+  max_subscriptions_ = config_->options->max_subscriptions;
+  if (auth_changed && connect_received_ && !Authenticate()) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+  }
+}
+
+void ClientSession::OnClosed(CloseReason reason) {
+  if (reason == CloseReason::kSlowConsumerPendingBytes ||
+      reason == CloseReason::kSlowConsumerWriteDeadline) {
+    stats_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    LATTICE_LOG(kInfo) << "cid " << cid_ << " " << peer_.ip << ":" << peer_.port
+                       << " slow consumer detected, closing: " << CloseReasonText(reason);
+  } else {
+    LATTICE_LOG(kDebug) << "cid " << cid_ << " closed: " << CloseReasonText(reason);
+  }
+  if (auth_timer_ != 0) {
+    loop().CancelTimer(auth_timer_);
+    auth_timer_ = 0;
+  }
+  if (ping_timer_ != 0) {
+    loop().CancelTimer(ping_timer_);
+    ping_timer_ = 0;
+  }
+  if (account_ != nullptr) {
+    RemoveAllSubscriptions();
+    account_->connections().fetch_sub(1, std::memory_order_relaxed);
+  }
+  // The Worker drops its reference after this call stack has unwound.
+  loop().RunAtEndOfIteration([self = shared_from_this()] {
+    auto* session = static_cast<ClientSession*>(self.get());
+    if (session->on_closed_) {
+      session->on_closed_(session);
+    }
+  });
+}
+
+ConnectionSnapshot ClientSession::Snapshot() const {
+  ConnectionSnapshot snap;
+  snap.cid = cid_;
+  snap.ip = peer_.ip;
+  snap.port = peer_.port;
+  snap.start_unix_nanos = start_unix_nanos_;
+  snap.last_activity_unix_nanos = last_activity_unix_nanos_.load(std::memory_order_relaxed);
+  snap.rtt_nanos = rtt_nanos_;
+  snap.pending_bytes = pending_bytes();
+  snap.in_msgs = counters().in_msgs.load(std::memory_order_relaxed);
+  snap.in_bytes = counters().in_bytes.load(std::memory_order_relaxed);
+  snap.out_msgs = counters().out_msgs.load(std::memory_order_relaxed);
+  snap.out_bytes = counters().out_bytes.load(std::memory_order_relaxed);
+  snap.subscription_count = subs_.size();
+  snap.subscriptions.reserve(subs_.size());
+  snap.subscription_details.reserve(subs_.size());
+  for (const auto& [sid, sub] : subs_) {
+    snap.subscriptions.push_back(sub->subject);
+    SubscriptionSnapshot detail;
+    detail.subject = sub->subject;
+    detail.queue = sub->queue;
+    detail.sid = sub->sid;
+    detail.msgs = sub->delivered.load(std::memory_order_relaxed);
+    detail.max = sub->max_msgs.load(std::memory_order_relaxed);
+    snap.subscription_details.push_back(std::move(detail));
+  }
+  snap.name = connect_.name;
+  snap.lang = connect_.lang;
+  snap.version = connect_.version;
+  snap.account = account_ != nullptr ? account_->name() : std::string(auth::kGlobalAccount);
+  snap.user = user_;
+  return snap;
+}
+
+}  // namespace lattice::server

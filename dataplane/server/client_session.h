@@ -1,0 +1,176 @@
+// A NATS client connection: the client protocol on top of Connection. Implements the parser's
+// ClientOpSink (CONNECT, PUB/HPUB, SUB, UNSUB, PING/PONG) and delivers messages from any loop.
+//
+// Publish path: parse in place -> permissions -> account Sublist match (cached) -> for each
+// matching subscription append MSG/HMSG to the subscriber's outbound buffer (possibly on
+// another loop) -> flushes batched per loop iteration.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+#include "dataplane/auth/authenticator.h"
+#include "dataplane/auth/connect_options.h"
+#include "dataplane/auth/permissions.h"
+#include "dataplane/protocol/client_parser.h"
+#include "dataplane/server/connection.h"
+#include "dataplane/server/server_context.h"
+#include "dataplane/sublist/sublist.h"
+
+namespace lattice::server {
+
+class ClientSession;
+
+// A client's subscription as stored in the account Sublist. Immutable once inserted except
+// for the atomics. Kept alive by the Sublist, match results and the session's sid table.
+// Thread: any.
+struct ClientSubscription : public sublist::Subscription {
+  std::shared_ptr<ClientSession> session;  // cleared only by destruction
+  std::string sid;
+  std::atomic<uint64_t> delivered{0};
+  std::atomic<uint64_t> max_msgs{0};  // 0 = unlimited (UNSUB <sid> <max>)
+  std::atomic<bool> removed{false};
+  // Set when this (wildcard) subscription covers subscribe-deny entries: deliveries on denied
+  // subjects are dropped. Immutable, shareable across loops.
+  std::shared_ptr<const auth::CompiledPermissions> deny_filter;
+};
+
+// One subscription as /connz?subs=detail and /subsz show it.
+struct SubscriptionSnapshot {
+  std::string subject;
+  std::string queue;
+  std::string sid;
+  uint64_t msgs = 0;
+  uint64_t max = 0;  // auto-unsubscribe limit, 0 = none
+};
+
+// Plain-struct view of a session for /connz. Built on the session's loop.
+struct ConnectionSnapshot {
+  uint64_t cid = 0;
+  std::string ip;
+  int port = 0;
+  int64_t start_unix_nanos = 0;
+  int64_t last_activity_unix_nanos = 0;
+  int64_t rtt_nanos = 0;
+  int64_t pending_bytes = 0;
+  uint64_t in_msgs = 0;
+  uint64_t out_msgs = 0;
+  uint64_t in_bytes = 0;
+  uint64_t out_bytes = 0;
+  size_t subscription_count = 0;
+  std::vector<std::string> subscriptions;  // subjects
+  std::vector<SubscriptionSnapshot> subscription_details;
+  std::string name;
+  std::string lang;
+  std::string version;
+  std::string account;
+  std::string user;
+};
+
+// Owned by its Worker's session table (shared_ptr); subscriptions hold extra references while
+// they are alive. Thread: protocol handling on the owning loop; Deliver() and the atomics from
+// any loop.
+class ClientSession final : public Connection, public protocol::ClientOpSink {
+ public:
+  struct Peer {
+    std::string ip;
+    int port = 0;
+  };
+
+  ClientSession(EventLoop& loop, int fd, uint64_t cid, Peer peer, ServerContext& context,
+                WorkerStats& stats);
+  ~ClientSession() override;
+
+  uint64_t cid() const { return cid_; }
+
+  // Called once the session is closed and torn down (the Worker drops it). Set before Start.
+  void set_on_closed(std::function<void(ClientSession*)> fn) { on_closed_ = std::move(fn); }
+
+  // Refuses the connection after INFO (max_connections). Owning loop, instead of Start.
+  void StartAndReject(protocol::ProtocolError error);
+
+  // Sends an async INFO (lame duck, connect_urls) to protocol>=1 clients. Owning loop.
+  void SendAsyncInfo();
+
+  // Applies a reloaded configuration (limits, permissions). Owning loop.
+  void ApplyConfig(const RuntimeConfig& config);
+
+  ConnectionSnapshot Snapshot() const;
+
+  // ClientOpSink.
+  bool OnConnect(std::string_view json) override;
+  bool OnPub(const protocol::PubOp& op) override;
+  bool OnSub(const protocol::SubOp& op) override;
+  bool OnUnsub(const protocol::UnsubOp& op) override;
+  bool OnPing() override;
+  bool OnPong() override;
+  bool OnErr(std::string_view text) override;
+
+ protected:
+  size_t OnRead(std::string_view data, size_t* bytes_needed) override;
+  void OnStart() override;
+  void OnClosed(CloseReason reason) override;
+
+ private:
+  // Appends one MSG/HMSG for `sub` to this session. Returns false when nothing was sent
+  // (closed, echo off, auto-unsubscribed, denied). Thread: any.
+  bool Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
+               const protocol::PubOp& op);
+  void SendErr(std::string_view text);
+  void SendErrAndClose(protocol::ProtocolError error, CloseReason reason);
+  void SendOk();
+  void SendInfo();
+  void SendNoResponders(const protocol::PubOp& op);
+  void RemoveSubscription(const std::shared_ptr<ClientSubscription>& sub);
+  void RemoveAllSubscriptions();
+  void ArmPingTimer(ClockDuration delay);
+  void OnPingTimer();
+  void OnAuthTimeout();
+  bool Authenticate();
+
+  const uint64_t cid_;
+  const Peer peer_;
+  ServerContext& context_;
+  WorkerStats& stats_;
+  std::shared_ptr<const RuntimeConfig> config_;
+  Account* account_ = nullptr;
+
+  protocol::ClientParser parser_;
+  auth::ConnectOptions connect_;
+  auth::ConnectionPermissions perms_;
+  std::string nonce_;
+  std::string user_;
+  bool connect_received_ = false;
+  bool reject_ = false;
+  protocol::ProtocolError reject_error_ = protocol::ProtocolError::kNone;
+  bool first_pong_sent_ = false;
+
+  // Read by delivering loops.
+  std::atomic<bool> echo_{true};
+  std::atomic<bool> headers_{false};
+  std::atomic<bool> tracks_responses_{false};
+
+  absl::flat_hash_map<std::string, std::shared_ptr<ClientSubscription>> subs_;
+  int max_subscriptions_ = 0;
+
+  TimerId auth_timer_ = 0;
+  TimerId ping_timer_ = 0;
+  int pings_out_ = 0;
+  ClockTime last_activity_;
+  ClockTime last_ping_received_;
+  ClockTime ping_sent_at_;
+  int64_t rtt_nanos_ = 0;
+  int64_t start_unix_nanos_ = 0;
+  std::atomic<int64_t> last_activity_unix_nanos_{0};
+
+  std::function<void(ClientSession*)> on_closed_;
+};
+
+}  // namespace lattice::server

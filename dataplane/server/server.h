@@ -1,0 +1,105 @@
+// lattice-node's core: the listener, N worker event loops owning client sessions, the global
+// account, counters and lifecycle (reload, lame duck, shutdown).
+//
+//   options::Options opts; opts.port = 0;
+//   Server server(opts);
+//   LATTICE_RETURN_IF_ERROR(server.Start());
+//   ... server.port() ...
+//   server.Shutdown();
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+
+#include "common/base/mutex.h"
+#include "dataplane/options/options.h"
+#include "dataplane/server/client_session.h"
+#include "dataplane/server/clock.h"
+#include "dataplane/server/event_loop.h"
+#include "dataplane/server/server_context.h"
+
+namespace lattice::server {
+
+// Server-wide counters (the /varz numbers). Plain values, summed over the workers.
+struct ServerStats {
+  uint64_t in_msgs = 0;
+  uint64_t out_msgs = 0;
+  uint64_t in_bytes = 0;
+  uint64_t out_bytes = 0;
+  int64_t connections = 0;
+  uint64_t total_connections = 0;
+  uint64_t slow_consumers = 0;
+  uint64_t subscriptions = 0;
+};
+
+class Listener;
+struct Worker;
+
+// Owned by main (or a test). Thread: Start/Shutdown/Reload/EnterLameDuckMode from one
+// control thread (not a worker loop); Stats/Connections/accessors from any thread other
+// than a worker loop (Connections waits for every loop to answer).
+class Server {
+ public:
+  explicit Server(options::Options options, const Clock& clock = SystemClock::Get());
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Validates the auth configuration, binds the client port and starts the loops.
+  absl::Status Start();
+
+  // Stops accepting, closes every client (they see the socket close) and joins all threads.
+  // Idempotent; also ends lame-duck mode early.
+  void Shutdown();
+  // Blocks until Shutdown has completed (called by anyone, e.g. lame duck's end).
+  void WaitForShutdown();
+  bool shutting_down() const { return shutdown_started_.load(); }
+
+  // Lame duck: INFO with "ldm":true to every client, stop accepting, then after the grace
+  // period close the clients spread over lame_duck_duration, then shut down.
+  void EnterLameDuckMode();
+  bool lame_duck() const { return context_->lame_duck().load(); }
+
+  // Applies what can change at runtime: auth users/permissions and client limits. The
+  // listener address, worker count and other fields keep their values.
+  absl::Status Reload(const options::Options& options);
+
+  int port() const { return context_->port(); }
+  const std::string& server_id() const { return context_->server_id(); }
+  std::shared_ptr<const options::Options> options() const { return context_->config()->options; }
+  ServerContext& context() { return *context_; }
+
+  ServerStats Stats() const;
+  // A snapshot of every client connection, in cid order.
+  std::vector<ConnectionSnapshot> Connections() const;
+
+ private:
+  friend class Listener;
+  void OnAccepted(int fd, ClientSession::Peer peer);
+  void RunLameDuck();
+  void WakeLameDuckWaiter();
+
+  std::unique_ptr<ServerContext> context_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<EventLoop> accept_loop_;
+  std::unique_ptr<Listener> listener_;
+  std::thread accept_thread_;
+  std::atomic<uint64_t> next_cid_{0};
+  size_t next_worker_ = 0;  // accept loop only
+
+  std::atomic<bool> started_{false};
+  std::atomic<bool> shutdown_started_{false};
+  Mutex shutdown_mu_;
+  std::condition_variable shutdown_cv_;
+  bool shutdown_done_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  std::thread lame_duck_thread_;
+};
+
+}  // namespace lattice::server

@@ -1,0 +1,164 @@
+// Component tests for auth, permissions, keepalive, lame duck and reload on a real Server.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "dataplane/server/server.h"
+#include "dataplane/server/test_client.h"
+
+namespace lattice::server {
+namespace {
+
+using testing::Eventually;
+using ::testing::HasSubstr;
+using testing::RawClient;
+using testing::StartServer;
+using testing::TestOptions;
+
+options::Options UserPassOptions() {
+  options::Options opts = TestOptions();
+  opts.username = "alice";
+  opts.password = "secret";
+  return opts;
+}
+
+TEST(ServerAuthTest, InfoAdvertisesAuthAndGoodCredentialsGetIn) {
+  auto server = StartServer(UserPassOptions());
+  RawClient c(server->port());
+  EXPECT_THAT(c.ReadInfo(), HasSubstr("\"auth_required\":true"));
+  c.Send(R"(CONNECT {"verbose":false,"user":"alice","pass":"secret"})"
+         "\r\nPING\r\n");
+  EXPECT_EQ(c.ReadUntil("PONG\r\n"), "PONG\r\n");
+  std::vector<ConnectionSnapshot> conns = server->Connections();
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].user, "alice");
+}
+
+TEST(ServerAuthTest, BadPasswordIsAuthorizationViolation) {
+  auto server = StartServer(UserPassOptions());
+  RawClient c(server->port());
+  c.ReadInfo();
+  c.Send(R"(CONNECT {"verbose":false,"user":"alice","pass":"wrong"})"
+         "\r\n");
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_EQ(rest, "-ERR 'Authorization Violation'\r\n");
+}
+
+TEST(ServerAuthTest, FirstOpMustBeConnectWhenAuthRequired) {
+  auto server = StartServer(UserPassOptions());
+  RawClient c(server->port());
+  c.ReadInfo();
+  c.Send("SUB foo 1\r\n");
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_EQ(rest, "-ERR 'Authorization Violation'\r\n");
+}
+
+TEST(ServerAuthTest, AuthTimeoutClosesSilentClient) {
+  options::Options opts = UserPassOptions();
+  opts.auth_timeout = std::chrono::milliseconds(100);
+  auto server = StartServer(opts);
+  RawClient c(server->port());
+  c.ReadInfo();
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_EQ(rest, "-ERR 'Authentication Timeout'\r\n");
+}
+
+TEST(ServerAuthTest, PermissionViolationsKeepConnectionOpen) {
+  options::Options opts = TestOptions();
+  options::User user;
+  user.username = "bob";
+  user.password = "pw";
+  options::Permissions perms;
+  perms.publish.allow = {"allowed.>"};
+  perms.subscribe.deny = {"secret.>"};
+  user.permissions = perms;
+  opts.users.push_back(user);
+  auto server = StartServer(opts);
+  RawClient c(server->port());
+  c.Handshake(R"({"verbose":false,"user":"bob","pass":"pw"})");
+  c.Send("PUB denied 1\r\nx\r\nSUB secret.x 1\r\nSUB allowed.> 2\r\nPUB allowed.a 1\r\ny\r\n");
+  EXPECT_EQ(c.Sync(),
+            "-ERR 'Permissions Violation for Publish to \"denied\"'\r\n"
+            "-ERR 'Permissions Violation for Subscription to \"secret.x\"'\r\n"
+            "MSG allowed.a 2 1\r\ny\r\n");
+}
+
+TEST(ServerAuthTest, ReservedReplyIsRefused) {
+  auto server = StartServer();
+  RawClient c(server->port());
+  c.Handshake();
+  c.Send("SUB foo 1\r\nPUB foo _R_.abc 1\r\nx\r\n");
+  EXPECT_EQ(c.Sync(), "-ERR 'Permissions Violation for Publish with Reply of \"_R_.abc\"'\r\n");
+}
+
+TEST(ServerAuthTest, ReloadChangesCredentials) {
+  auto server = StartServer(UserPassOptions());
+  RawClient before(server->port());
+  before.Handshake(R"({"verbose":false,"user":"alice","pass":"secret"})");
+  options::Options next = UserPassOptions();
+  next.password = "rotated";
+  ASSERT_TRUE(server->Reload(next).ok());
+  // The connected client no longer authenticates and is closed.
+  std::string rest;
+  EXPECT_TRUE(before.WaitForClose(&rest));
+  EXPECT_EQ(rest, "-ERR 'Authorization Violation'\r\n");
+  RawClient after(server->port());
+  after.Handshake(R"({"verbose":false,"user":"alice","pass":"rotated"})");
+  EXPECT_FALSE(after.WaitForClose(nullptr, std::chrono::milliseconds(50)));
+}
+
+TEST(ServerKeepaliveTest, StaleConnectionAfterUnansweredPings) {
+  options::Options opts = TestOptions();
+  opts.ping_interval = std::chrono::milliseconds(50);
+  opts.ping_max = 1;
+  auto server = StartServer(opts);
+  RawClient c(server->port());
+  c.Handshake();
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_EQ(rest, "PING\r\n-ERR 'Stale Connection'\r\n");
+}
+
+TEST(ServerKeepaliveTest, AnsweredPingsKeepConnectionAlive) {
+  options::Options opts = TestOptions();
+  opts.ping_interval = std::chrono::milliseconds(20);
+  opts.ping_max = 1;
+  auto server = StartServer(opts);
+  RawClient c(server->port());
+  c.Handshake();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(c.ReadUntil("PING\r\n"), "PING\r\n");
+    c.Send("PONG\r\n");
+  }
+  EXPECT_EQ(c.Sync().find("-ERR"), std::string::npos);
+}
+
+TEST(ServerLameDuckTest, ClientsGetLdmInfoThenAreClosed) {
+  options::Options opts = TestOptions();
+  opts.lame_duck_grace_period = std::chrono::milliseconds(50);
+  opts.lame_duck_duration = std::chrono::milliseconds(200);
+  auto server = StartServer(opts);
+  RawClient c(server->port());
+  c.Handshake(R"({"verbose":false,"protocol":1})");
+  RawClient old(server->port());
+  old.Handshake(R"({"verbose":false,"protocol":0})");
+  server->EnterLameDuckMode();
+  std::string info = c.ReadUntil("\r\n");
+  EXPECT_THAT(info, ::testing::StartsWith("INFO {"));
+  EXPECT_THAT(info, HasSubstr("\"ldm\":true"));
+  EXPECT_TRUE(server->lame_duck());
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_TRUE(old.WaitForClose(&rest));
+  EXPECT_EQ(rest, "");  // protocol-0 clients get no async INFO
+  server->WaitForShutdown();
+  EXPECT_FALSE(RawClient(server->port()).connected());
+}
+
+}  // namespace
+}  // namespace lattice::server
