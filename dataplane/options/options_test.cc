@@ -321,5 +321,30 @@ TEST_F(LoadConfigTest, MissingFileAndSyntaxErrors) {
   EXPECT_TRUE(absl::StrContains(Error("port = [1 2]\n"), "node.conf:1:11:"));
 }
 
+// The same file passes `nats-server -c full_node.conf -t`; lattice-node must read it identically.
+TEST(NatsServerCompatibleTest, FullNodeConfig) {
+  absl::StatusOr<Options> o = LoadConfigFile("dataplane/options/testdata/full_node.conf");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->server_name, "node-1");
+  EXPECT_EQ(o->host, "127.0.0.1");
+  EXPECT_EQ(o->port, 4333);
+  EXPECT_EQ(o->http_port, 8333);
+  EXPECT_EQ(o->max_payload, 2 << 20);
+  EXPECT_EQ(o->max_control_line, 8192);
+  EXPECT_EQ(o->max_pending, 32 << 20);
+  EXPECT_EQ(o->ping_interval, seconds(30));
+  EXPECT_EQ(o->lame_duck_duration, seconds(45));
+  EXPECT_EQ(o->auth_timeout, milliseconds(2500));
+  ASSERT_EQ(o->users.size(), 3u);
+  EXPECT_EQ(o->users[1].password, "app-secret");
+  EXPECT_EQ(o->users[1].permissions->publish.allow.size(), 2u);
+  EXPECT_EQ(o->users[1].permissions->allow_responses->max_msgs, 3);
+  EXPECT_EQ(o->users[0].permissions->publish.deny, std::vector<std::string>{"admin.>"});
+  EXPECT_EQ(o->no_auth_user, "guest");
+  EXPECT_EQ(o->cluster.name, "east");
+  EXPECT_EQ(o->cluster.port, 6333);
+  EXPECT_EQ(o->cluster.routes, std::vector<std::string>{"nats-route://127.0.0.1:6334"});
+}
+
 }  // namespace
 }  // namespace lattice::options
