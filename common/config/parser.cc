@@ -25,14 +25,30 @@ namespace {
 
 constexpr int kMaxNesting = 64;  // maps/arrays inside each other
 constexpr size_t kMaxIncludeDepth = 16;
-constexpr int kMaxEnvDepth = 4;  // environment values that reference more variables
+constexpr int kMaxEnvDepth = 4;
+// Values copied by `$variable` references; repeated references to large values could otherwise
+// grow the tree exponentially ("billion laughs").
+constexpr size_t kMaxCopiedValues = 1 << 20;  // environment values that reference more variables
 constexpr int kEnd = -1;
 
 // State shared by a file and everything it includes.
 struct SharedState {
   std::vector<std::string> include_stack;  // canonical paths, outermost first
   int env_depth = 0;
+  size_t copied_values = 0;
 };
+
+size_t CountValues(const ConfigValue& value) {
+  size_t count = 1;
+  if (value.is_array()) {
+    for (const ConfigValue& element : value.array())
+      count += CountValues(element);
+  } else if (value.is_map()) {
+    for (const ConfigValue::Entry& entry : value.entries())
+      count += CountValues(entry.second);
+  }
+  return count;
+}
 
 bool IsBlank(int c) {
   return c == ' ' || c == '\t';
@@ -627,6 +643,10 @@ class Parser {
       ConfigValue* defined = FindExact(*scope, name);
       if (defined != nullptr) {
         defined->MarkUsedAsVariable();
+        state_->copied_values += CountValues(*defined);
+        if (state_->copied_values > kMaxCopiedValues)
+          return ErrorAt(
+              at, absl::StrCat("variable references copy more than ", kMaxCopiedValues, " values"));
         ConfigValue copy = *defined;
         copy.set_location(at);
         return copy;

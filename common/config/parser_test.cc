@@ -350,6 +350,17 @@ TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_TRUE(absl::StrContains(ParseError(deep_maps), "nested deeper"));
 }
 
+TEST(ParserTest, ExponentialVariableCopiesAreBounded) {
+  std::string text = "v0 = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int level = 1; level <= 8; ++level) {
+    text += absl::StrCat("v", level, " = [");
+    for (int i = 0; i < 10; ++i)
+      text += absl::StrCat("$v", level - 1, ", ");
+    text += "]\n";
+  }
+  EXPECT_TRUE(absl::StrContains(ParseError(text), "copy more than"));
+}
+
 TEST(ParserTest, ArbitraryBytesNeverCrash) {
   // A few hostile shapes; the fuzzer covers the rest.
   for (absl::string_view input :
