@@ -253,8 +253,10 @@ absl::Status ValidateOptions(const Options& o) {
   }
   if (o.tls.has_value() && (o.tls->cert_file.empty() || o.tls->key_file.empty()))
     return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
-  if (o.tls.has_value() && (o.tls->verify || o.tls->verify_and_map) && o.tls->ca_file.empty())
-    return absl::InvalidArgumentError("TLS client verification needs a CA file (ca_file)");
+  if (o.max_payload > o.max_pending)
+    return absl::InvalidArgumentError(absl::StrCat("max_payload (", o.max_payload,
+                                                   ") cannot be higher than max_pending (",
+                                                   o.max_pending, ")"));
   return absl::OkStatus();
 }
 

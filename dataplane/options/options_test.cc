@@ -260,7 +260,7 @@ TEST_F(LoadConfigTest, ErrorsNameTheProblemAndLocation) {
       {"tls { cert_file: a }\n", "missing 'key_file'"},
       {"tls { key_file: a }\n", "missing 'cert_file'"},
       {"tls { cert_file: a, key_file: b, cipher_suites: [] }\n", "unknown field \"cipher_suites\""},
-      {"tls { cert_file: a, key_file: b, verify: true }\n", "needs a CA file"},
+      {"max_payload: 2MB\nmax_pending: 1MB\n", "cannot be higher than max_pending"},
       {"cluster { name: \"a b\" }\n", "cannot contain spaces"},
       {"cluster { routes: [\"nohost\"] }\n", "error parsing route url"},
       {"cluster { authorization { user: a } }\n", "cluster \"authorization\" is not supported"},
