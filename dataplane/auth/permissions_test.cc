@@ -280,3 +280,90 @@ TEST(PermissionsTest, ResetClearsState) {
 
 }  // namespace
 }  // namespace lattice::auth
+
+namespace lattice::auth {
+namespace {
+
+// The cases of nats-server's TestQueueSubscribePermissions (server/client_test.go).
+struct QueueCase {
+  const char* name;
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  const char* subject;
+  const char* queue;
+  bool want;
+};
+
+TEST(PermissionsTest, NatsServerQueueSubscribeTable) {
+  const QueueCase cases[] = {
+      {"plain subscription on foo", {"foo"}, {}, "foo", "", true},
+      {"queue subscribe with allowed group", {"foo bar"}, {}, "foo", "bar", true},
+      {"queue subscribe with wildcard allowed group", {"foo bar.*"}, {}, "foo", "bar.fizz", true},
+      {"full wildcard subject and subgroup", {"> bar.>"}, {}, "whizz", "bar.bang", true},
+      {"plain subscribe with full wildcard subject and subgroup",
+       {"> bar.>"},
+       {},
+       "whizz",
+       "",
+       false},
+      {"deny plain subscription on foo", {">"}, {"foo"}, "foo", "bar", false},
+      {"allow plain subscription, except foo", {">"}, {"foo"}, "bar", "", true},
+      {"deny everything", {">"}, {">"}, "foo", "bar", false},
+      {"can only subscribe to queues v1", {"> v1.>"}, {}, "foo", "v1.prod", true},
+      {"cannot subscribe to queues, plain subscribe ok", {">"}, {"> >"}, "foo", "", true},
+      {"cannot subscribe to queues, queue subscribe not ok", {}, {"> >"}, "foo", "bar", false},
+      {"deny all queue subscriptions on dev or stg only",
+       {},
+       {"> *.dev", "> *.stg"},
+       "foo",
+       "bar",
+       true},
+      {"allow only queue subscription on dev or stg",
+       {"> *.dev", "> *.stg"},
+       {},
+       "foo",
+       "bar",
+       false},
+      {"deny queue subscriptions with subject foo", {}, {"foo >"}, "foo", "bar", false},
+      {"plain sub is allowed, but queue subscribe with queue not in list",
+       {"foo bar"},
+       {},
+       "foo",
+       "fizz",
+       false},
+      {"allow plain sub, but do queue subscribe", {"foo"}, {}, "foo", "bar", true},
+  };
+  for (const QueueCase& c : cases) {
+    ConnectionPermissions perms(CompiledPermissions::Compile(Sub(c.allow, c.deny)));
+    EXPECT_EQ(perms.CanSubscribe(c.subject, c.queue), c.want) << c.name;
+  }
+}
+
+// nats-server's TestResponsePermissions cases, with an injected clock instead of sleeps.
+TEST(PermissionsTest, NatsServerResponsePermissionsTable) {
+  {  // max_msgs 2, expires 1h: 10 replies -> 2 pass
+    ConnectionPermissions p(CompiledPermissions::Compile(Responses(2, std::chrono::hours(1))));
+    p.OnDelivered("reply", kT0);
+    int passed = 0;
+    for (int i = 0; i < 10; ++i) {
+      passed += p.CanPublish("reply", kT0) ? 1 : 0;
+    }
+    EXPECT_EQ(passed, 2);
+  }
+  {  // max 3, negative expiry = none: two replies far apart both pass
+    ConnectionPermissions p(CompiledPermissions::Compile(Responses(3, milliseconds(-1))));
+    p.OnDelivered("reply", kT0);
+    EXPECT_TRUE(p.CanPublish("reply", kT0));
+    EXPECT_TRUE(p.CanPublish("reply", kT0 + std::chrono::hours(24)));
+  }
+  for (int64_t max :
+       {int64_t{1000}, int64_t{-1}}) {  // expire 100ms: second reply after 200ms fails
+    ConnectionPermissions p(CompiledPermissions::Compile(Responses(max, milliseconds(100))));
+    p.OnDelivered("reply", kT0);
+    EXPECT_TRUE(p.CanPublish("reply", kT0));
+    EXPECT_FALSE(p.CanPublish("reply", kT0 + milliseconds(200)));
+  }
+}
+
+}  // namespace
+}  // namespace lattice::auth
