@@ -50,6 +50,7 @@ bool DecodeSignature(std::string_view sig, std::string* out) {
 }
 
 // users = [{nkey: U...}]: the client signs the INFO nonce with its user key.
+// Owned by an Authenticator. Thread: any (immutable).
 class NkeyUsersProvider final : public AuthProvider {
  public:
   explicit NkeyUsersProvider(absl::flat_hash_map<std::string, ConfiguredUser> users)
@@ -81,6 +82,7 @@ class NkeyUsersProvider final : public AuthProvider {
 };
 
 // authorization.users with passwords, plus no_auth_user.
+// Owned by an Authenticator. Thread: any (immutable).
 class UsersProvider final : public AuthProvider {
  public:
   UsersProvider(absl::flat_hash_map<std::string, ConfiguredUser> users, std::string no_auth_user)
@@ -117,6 +119,7 @@ class UsersProvider final : public AuthProvider {
 };
 
 // --auth / authorization.token: when configured it decides for every remaining client.
+// Owned by an Authenticator. Thread: any (immutable).
 class TokenProvider final : public AuthProvider {
  public:
   explicit TokenProvider(std::string token) : token_(std::move(token)) {}
@@ -137,6 +140,7 @@ class TokenProvider final : public AuthProvider {
 };
 
 // --user/--pass or authorization { user, password }.
+// Owned by an Authenticator. Thread: any (immutable).
 class SingleUserProvider final : public AuthProvider {
  public:
   SingleUserProvider(std::string user, std::string password)

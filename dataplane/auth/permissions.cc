@@ -70,6 +70,8 @@ void CompileSubEntries(const std::vector<std::string>& in, std::string_view what
     CompiledPermissions::SubEntry e;
     if (SplitSubjectQueue(s, &subject, &queue) && SubjectPattern::Parse(subject, &e.subject)) {
       e.queue = std::string(queue);
+      e.queue_is_pattern =
+          HasWildcardToken(queue) && SubjectPattern::Parse(queue, &e.queue_pattern);
       out->push_back(std::move(e));
     } else {
       Warn(warnings, what, s);
@@ -90,11 +92,8 @@ bool QueueMatches(std::string_view queue, const std::vector<CompiledPermissions:
     *any_queue_entry = true;
     if (queue == e.queue) {
       matched = true;
-    } else if (HasWildcardToken(e.queue)) {
-      SubjectPattern qp;
-      if (SubjectPattern::Parse(e.queue, &qp) && qp.Covers(queue)) {
-        matched = true;
-      }
+    } else if (e.queue_is_pattern && e.queue_pattern.Covers(queue)) {
+      matched = true;
     }
   }
   return matched;

@@ -44,6 +44,8 @@ class CompiledPermissions {
   struct SubEntry {
     SubjectPattern subject;
     std::string queue;
+    bool queue_is_pattern = false;  // queue has a `*`/`>` token: matched as a pattern
+    SubjectPattern queue_pattern;
   };
   struct Responses {
     int64_t max_msgs = 1;                 // <= 0: unlimited
