@@ -5,7 +5,10 @@
 #include <limits>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
+#include "dataplane/protocol/client_parser_testing.h"
 
 namespace lattice::protocol {
 namespace {
@@ -119,6 +122,19 @@ TEST(ClientEncoderTest, AppendReusesCapacity) {
   }
   EXPECT_EQ(out.data(), data);  // no reallocation while capacity suffices
   EXPECT_EQ(out.size(), 20u * (sizeof("MSG subject 1 10\r\n0123456789\r\n") - 1));
+}
+
+// Frames that both directions share parse back into the ops that produced them.
+TEST(ClientEncoderTest, SharedFramesRoundTripThroughParser) {
+  std::string out;
+  AppendInfo(&out, "{\"proto\":1}");
+  AppendPing(&out);
+  AppendPong(&out);
+  AppendOk(&out);
+  AppendErr(&out, ProtocolError::kStaleConnection);
+  EXPECT_THAT(testing::FeedByteByByte(out).ops,
+              ::testing::ElementsAre("INFO {\"proto\":1} ", "PING", "PONG", "+OK",
+                                     "-ERR 'Stale Connection'"));
 }
 
 }  // namespace
