@@ -1,27 +1,61 @@
 // ServerTest fixture and the list of known lattice-node gaps (see server_test.h).
 #include "e2e/core/server_test.h"
 
+#include <stdlib.h>
+
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace lattice::e2e {
 
-// Every entry is a lattice-node behaviour that differs from nats-server 2.9.10; the nats-server
-// instance of the same test still runs and pins the expected behaviour. Remove entries as
-// lattice-node catches up.
-const std::vector<KnownGap> kKnownLatticeGaps = {
-    {"*",
-     "lattice-node does not accept client connections yet (dataplane/main.cc only waits "
-     "for a signal)"},
-};
+std::vector<KnownGap> ParseKnownGaps(const std::string& text) {
+  std::vector<KnownGap> gaps;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    size_t space = line.find_first_of(" \t");
+    KnownGap gap;
+    gap.id = std::string(line.substr(0, space));
+    gap.reason = space == absl::string_view::npos
+                     ? "(no reason given)"
+                     : std::string(absl::StripAsciiWhitespace(line.substr(space)));
+    gaps.push_back(std::move(gap));
+  }
+  return gaps;
+}
 
-const char* FindKnownLatticeGap(const std::string& suite, const std::string& test) {
+absl::StatusOr<std::vector<KnownGap>> KnownLatticeGaps() {
+  std::string path;
+  if (const char* file = getenv("LATTICE_GAPS_FILE"); file != nullptr && file[0] != '\0') {
+    path = file;
+  } else if (const char* srcdir = getenv("TEST_SRCDIR"); srcdir != nullptr) {
+    path = absl::StrCat(srcdir, "/lattice/e2e/known_lattice_gaps.txt");
+  } else {
+    return absl::NotFoundError("neither LATTICE_GAPS_FILE nor TEST_SRCDIR is set");
+  }
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseKnownGaps(text.str());
+}
+
+const std::string* FindKnownGap(const std::vector<KnownGap>& gaps, const std::string& suite,
+                                const std::string& test) {
   // gtest names: suite "Servers/ProtocolTest", test "InfoFields/lattice_node".
-  std::string bare_suite = suite.substr(suite.find('/') + 1);
-  std::string bare_test = test.substr(0, test.find('/'));
-  std::string full = bare_suite + "." + bare_test;
-  for (const KnownGap& gap : kKnownLatticeGaps) {
-    if (full == gap.test || std::string(gap.test) == "*") {
-      return gap.reason;
+  std::string full = suite.substr(suite.find('/') + 1) + "." + test.substr(0, test.find('/'));
+  for (const KnownGap& gap : gaps) {
+    if (gap.id == full || gap.id == "*") {
+      return &gap.reason;
     }
   }
   return nullptr;
@@ -31,9 +65,11 @@ void ServerTest::SetUp() {
   if (!is_lattice()) {
     return;
   }
+  static const absl::StatusOr<std::vector<KnownGap>> gaps = KnownLatticeGaps();
+  ASSERT_OK(gaps);
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  if (const char* reason = FindKnownLatticeGap(info->test_suite_name(), info->name())) {
-    GTEST_SKIP() << "known lattice-node gap: " << reason;
+  if (const std::string* reason = FindKnownGap(*gaps, info->test_suite_name(), info->name())) {
+    GTEST_SKIP() << "known lattice-node gap: " << *reason;
   }
 }
 

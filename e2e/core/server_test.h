@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 
 #include "e2e/harness/raw_client.h"
@@ -16,20 +17,27 @@
 namespace lattice::e2e {
 
 // Prints the parameter by name in gtest failure messages.
-inline void PrintTo(ServerKind kind, std::ostream* os) { *os << ServerKindName(kind); }
+inline void PrintTo(ServerKind kind, std::ostream* os) {
+  *os << ServerKindName(kind);
+}
 
-// A lattice-node behaviour that does not match nats-server yet. `test` is "Suite.Test" (without
+// A lattice-node behaviour that does not match nats-server yet. `id` is "Suite.Test" (without
 // the instantiation prefix or the /server suffix), or "*" for every test.
 struct KnownGap {
-  const char* test;
-  const char* reason;
+  std::string id;
+  std::string reason;
 };
 
-// The single place where lattice-node differences are recorded (defined in server_test.cc).
-extern const std::vector<KnownGap> kKnownLatticeGaps;
+// Parses `<id> <reason>` lines ('#' comments and blank lines skipped).
+std::vector<KnownGap> ParseKnownGaps(const std::string& text);
 
-// Returns the reason when `suite`.`test` is a known lattice-node gap, else nullptr.
-const char* FindKnownLatticeGap(const std::string& suite, const std::string& test);
+// The single list of lattice-node gaps, e2e/known_lattice_gaps.txt (shared with e2e/js), read
+// from the runfiles ($LATTICE_GAPS_FILE overrides). An error when the file cannot be read.
+absl::StatusOr<std::vector<KnownGap>> KnownLatticeGaps();
+
+// The reason when gtest's `suite`/`test` names are listed in `gaps`, else nullptr.
+const std::string* FindKnownGap(const std::vector<KnownGap>& gaps, const std::string& suite,
+                                const std::string& test);
 
 // Base fixture: GetParam() is the server under test. Servers started through StartServer are
 // stopped at teardown, and their logs are printed when the test failed.
