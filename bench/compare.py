@@ -191,7 +191,7 @@ def median(values):
 def fmt(v):
     if v is None:
         return "-"
-    if abs(v) >= 100:
+    if abs(v) >= 100 or v == int(v):
         return f"{v:,.0f}"
     return f"{v:.2f}"
 

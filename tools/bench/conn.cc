@@ -26,7 +26,7 @@ int64_t RemainingMs(absl::Time deadline) {
   return std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()));
 }
 
-// Collects what the handshake needs to know about the server's replies.
+// Collects what the handshake needs to know about the server's replies. Thread: Open()'s caller.
 class HandshakeSink : public BasicSink {
  public:
   using BasicSink::BasicSink;

@@ -75,9 +75,21 @@ RoundResult Report::Median() const {
 }
 
 std::string Report::Table() const {
-  std::string out = absl::StrFormat("%s against %s: msgs=%d size=%d pubs=%d subs=%d rounds=%d\n",
-                                    config_.scenario, config_.url, config_.msgs, config_.size,
-                                    config_.pubs, config_.subs, config_.rounds);
+  std::string params;
+  if (config_.scenario == "idle-conns") {
+    params = absl::StrFormat("conns=%d hold=%gs", config_.conns, config_.hold_s);
+  } else if (config_.scenario == "subs") {
+    params = absl::StrFormat("sub-count=%d sub-conns=%d hold=%gs", config_.sub_count,
+                             config_.sub_conns, config_.hold_s);
+  } else {
+    params = absl::StrFormat("msgs=%d size=%d pubs=%d subs=%d", config_.msgs, config_.size,
+                             config_.pubs, config_.subs);
+    if (config_.scenario == "reqrep") {
+      absl::StrAppend(&params, absl::StrFormat(" concurrency=%d", config_.concurrency));
+    }
+  }
+  std::string out = absl::StrFormat("%s against %s: %s rounds=%d\n", config_.scenario, config_.url,
+                                    params, config_.rounds);
   size_t name_width = 6;
   for (const RoundResult& r : rounds_) {
     for (const auto& m : r.metrics) {

@@ -46,6 +46,7 @@ class ResponderSink : public BasicSink {
 };
 
 // Tracks outstanding request slots of one requester and records reply latencies.
+// Thread: the requester's thread.
 class RequesterSink : public BasicSink {
  public:
   RequesterSink(Conn* conn, size_t slots) : BasicSink(conn), sent_ns_(slots, 0) {}

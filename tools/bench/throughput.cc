@@ -69,7 +69,8 @@ struct PubOutcome {
   std::string error;
 };
 
-// Receiver bookkeeping: which (publisher, sequence) stamps arrived, and how often.
+// Receiver bookkeeping: which (publisher, sequence) stamps arrived, and how often. Owned by the
+// round; Thread: the receiver thread while it runs, then the round's thread after join().
 class ReceiverSink : public BasicSink {
  public:
   ReceiverSink(Conn* conn, const std::vector<uint64_t>& quotas, bool verify)
