@@ -9,13 +9,16 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 
 #include "common/base/log.h"
+#include "dataplane/monitor/http_server.h"
 #include "dataplane/options/options.h"
+#include "dataplane/server/monitor_adapter.h"
 #include "dataplane/server/server.h"
 
 namespace lattice {
@@ -143,6 +146,19 @@ int Run(int argc, char** argv) {
   if (!opts.pid_file.empty() && !WritePidFile(opts.pid_file)) {
     LATTICE_LOG(kError) << "Could not write pid file " << opts.pid_file;
   }
+  // Monitoring (-m / http_port) reads the server through MonitorAdapter on its own threads.
+  server::MonitorAdapter monitor_source(node);
+  std::unique_ptr<monitor::HttpServer> http;
+  if (opts.http_port != 0) {
+    http = std::make_unique<monitor::HttpServer>(monitor_source);
+    absl::Status http_status = http->Start(opts.http_host, opts.http_port < 0 ? 0 : opts.http_port);
+    if (!http_status.ok()) {
+      LATTICE_LOG(kFatal) << "Error starting monitoring: " << http_status.message();
+      node.Shutdown();
+      return 1;
+    }
+    LATTICE_LOG(kInfo) << "Starting http monitor on " << opts.http_host << ":" << http->port();
+  }
   LATTICE_LOG(kInfo) << "Listening for client connections on " << opts.host << ":" << node.port();
   LATTICE_LOG(kInfo) << "Server is ready";
 
@@ -192,6 +208,9 @@ int Run(int argc, char** argv) {
   });
 
   node.WaitForShutdown();
+  if (http != nullptr) {
+    http->Stop();
+  }
   exiting.store(true);
   pthread_kill(signal_thread.native_handle(), SIGUSR1);
   signal_thread.join();

@@ -558,7 +558,8 @@ void ClientSession::ApplyConfig(const RuntimeConfig& config) {
   set_max_pending(config_->options->max_pending);
   max_subscriptions_ = config_->options->max_subscriptions;
   if (auth_changed && connect_received_ && !Authenticate()) {
-    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    // nats-server 2.9.10 closes a client whose credentials a reload removed without an -ERR.
+    Close(CloseReason::kAuthenticationViolation);
   }
 }
 

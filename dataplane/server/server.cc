@@ -152,6 +152,11 @@ Server::~Server() {
 
 absl::Status Server::Start() {
   LATTICE_CHECK(!started_.exchange(true));
+  start_time_ = std::chrono::system_clock::now();
+  {
+    MutexLock lock(&config_time_mu_);
+    config_load_time_ = start_time_;
+  }
   std::shared_ptr<const options::Options> opts = context_->config()->options;
   auto authenticator = auth::Authenticator::Create(*opts);
   if (!authenticator.ok()) {
@@ -292,6 +297,11 @@ ServerStats Server::Stats() const {
   return stats;
 }
 
+std::chrono::system_clock::time_point Server::config_load_time() const {
+  MutexLock lock(&config_time_mu_);
+  return config_load_time_;
+}
+
 std::vector<ConnectionSnapshot> Server::Connections() const {
   std::vector<ConnectionSnapshot> all;
   if (!started_.load() || shutdown_started_.load()) {
@@ -349,6 +359,10 @@ absl::Status Server::Reload(const options::Options& options) {
   config->options = std::make_shared<const options::Options>(std::move(merged));
   config->authenticator = *std::move(authenticator);
   context_->set_config(config);
+  {
+    MutexLock lock(&config_time_mu_);
+    config_load_time_ = std::chrono::system_clock::now();
+  }
   for (auto& worker : workers_) {
     Worker* w = worker.get();
     w->loop.Post([w, config] {

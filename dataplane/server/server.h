@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -77,6 +78,10 @@ class Server {
   ServerContext& context() { return *context_; }
 
   ServerStats Stats() const;
+  // Wall-clock times of Start and of the last successful configuration load (or reload).
+  std::chrono::system_clock::time_point start_time() const { return start_time_; }
+  std::chrono::system_clock::time_point config_load_time() const;
+  size_t worker_count() const { return workers_.size(); }
   // A snapshot of every client connection, in cid order.
   std::vector<ConnectionSnapshot> Connections() const;
 
@@ -94,6 +99,9 @@ class Server {
   std::atomic<uint64_t> next_cid_{0};
   size_t next_worker_ = 0;  // accept loop only
 
+  std::chrono::system_clock::time_point start_time_;
+  mutable Mutex config_time_mu_;
+  std::chrono::system_clock::time_point config_load_time_ ABSL_GUARDED_BY(config_time_mu_);
   std::atomic<bool> started_{false};
   std::atomic<bool> shutdown_started_{false};
   Mutex shutdown_mu_;

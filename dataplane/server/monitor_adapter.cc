@@ -1,0 +1,152 @@
+// MonitorAdapter: Server snapshots -> monitoring structs.
+#include "dataplane/server/monitor_adapter.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+namespace lattice::server {
+
+namespace {
+
+monitor::Clock::time_point FromUnixNanos(int64_t nanos) {
+  return monitor::Clock::time_point(
+      std::chrono::duration_cast<monitor::Clock::duration>(std::chrono::nanoseconds(nanos)));
+}
+
+// Resident set size from /proc (what nats-server reports as "mem").
+int64_t ResidentBytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) {
+    return 0;
+  }
+  long pages_total = 0;
+  long pages_resident = 0;
+  int n = std::fscanf(f, "%ld %ld", &pages_total, &pages_resident);
+  std::fclose(f);
+  if (n != 2) {
+    return 0;
+  }
+  return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
+}
+
+}  // namespace
+
+monitor::ServerSnapshot MonitorAdapter::Server() {
+  std::shared_ptr<const RuntimeConfig> config = server_.context().config();
+  const options::Options& opts = *config->options;
+  ServerStats stats = server_.Stats();
+  monitor::ServerSnapshot snap;
+  snap.server_id = server_.server_id();
+  snap.server_name = opts.server_name.empty() ? server_.server_id() : opts.server_name;
+  snap.version = std::string(kNatsCompatVersion);
+  snap.proto = 1;
+  snap.host = opts.host;
+  snap.port = server_.port();
+  snap.auth_required =
+      config->authenticator != nullptr && config->authenticator->advertise_auth_required();
+  snap.tls_required = false;
+  snap.max_connections = opts.max_connections;
+  snap.max_subscriptions = opts.max_subscriptions;
+  snap.ping_interval = opts.ping_interval;
+  snap.ping_max = opts.ping_max;
+  snap.http_host = opts.http_host;
+  snap.http_port = opts.http_port;
+  snap.auth_timeout_seconds = std::chrono::duration<double>(opts.auth_timeout).count();
+  snap.max_control_line = opts.max_control_line;
+  snap.max_payload = opts.max_payload;
+  snap.max_pending = opts.max_pending;
+  snap.tls_timeout_seconds =
+      opts.tls.has_value() ? std::chrono::duration<double>(opts.tls->timeout).count() : 2.0;
+  snap.write_deadline = opts.write_deadline;
+  snap.start = server_.start_time();
+  snap.config_load_time = server_.config_load_time();
+  snap.mem_bytes = ResidentBytes();
+  snap.cores = static_cast<int>(std::thread::hardware_concurrency());
+  snap.worker_threads = static_cast<int>(server_.worker_count());
+  snap.connections = stats.connections;
+  snap.total_connections = stats.total_connections;
+  snap.in_msgs = static_cast<int64_t>(stats.in_msgs);
+  snap.out_msgs = static_cast<int64_t>(stats.out_msgs);
+  snap.in_bytes = static_cast<int64_t>(stats.in_bytes);
+  snap.out_bytes = static_cast<int64_t>(stats.out_bytes);
+  snap.slow_consumers = static_cast<int64_t>(stats.slow_consumers);
+  snap.subscriptions = stats.subscriptions;
+  snap.lame_duck = server_.lame_duck();
+  return snap;
+}
+
+std::vector<monitor::ConnectionSnapshot> MonitorAdapter::Connections(bool with_subs) {
+  std::vector<monitor::ConnectionSnapshot> out;
+  for (ConnectionSnapshot& c : server_.Connections()) {
+    monitor::ConnectionSnapshot m;
+    m.cid = c.cid;
+    m.ip = c.ip;
+    m.port = c.port;
+    m.start = FromUnixNanos(c.start_unix_nanos);
+    m.last_activity = FromUnixNanos(c.last_activity_unix_nanos);
+    m.rtt = std::chrono::nanoseconds(c.rtt_nanos);
+    m.pending_bytes = c.pending_bytes;
+    m.in_msgs = static_cast<int64_t>(c.in_msgs);
+    m.out_msgs = static_cast<int64_t>(c.out_msgs);
+    m.in_bytes = static_cast<int64_t>(c.in_bytes);
+    m.out_bytes = static_cast<int64_t>(c.out_bytes);
+    m.num_subs = static_cast<uint32_t>(c.subscription_count);
+    m.name = std::move(c.name);
+    m.lang = std::move(c.lang);
+    m.version = std::move(c.version);
+    m.authorized_user = std::move(c.user);
+    m.account = c.account;
+    if (with_subs) {
+      for (const SubscriptionSnapshot& s : c.subscription_details) {
+        monitor::SubscriptionDetail d;
+        d.account = c.account;
+        d.subject = s.subject;
+        d.queue = s.queue;
+        d.sid = s.sid;
+        d.msgs = static_cast<int64_t>(s.msgs);
+        d.max = static_cast<int64_t>(s.max);
+        d.cid = c.cid;
+        m.subs.push_back(std::move(d));
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<monitor::AccountSnapshot> MonitorAdapter::Accounts() {
+  Account& global = server_.context().global_account();
+  ServerStats stats = server_.Stats();
+  monitor::AccountSnapshot a;
+  a.name = global.name();
+  a.update_time = server_.config_load_time();
+  a.client_connections = global.connections().load(std::memory_order_relaxed);
+  a.subscriptions = global.sublist().count();
+  a.slow_consumers = static_cast<int64_t>(stats.slow_consumers);
+  a.sublist.num_subscriptions = global.sublist().count();
+  a.sublist.num_cache = global.sublist().cache_size();
+  return {a};
+}
+
+std::vector<monitor::SubscriptionDetail> MonitorAdapter::Subscriptions(const std::string& account) {
+  std::vector<monitor::SubscriptionDetail> out;
+  for (monitor::ConnectionSnapshot& c : Connections(true)) {
+    for (monitor::SubscriptionDetail& d : c.subs) {
+      if (account.empty() || d.account == account) {
+        out.push_back(std::move(d));
+      }
+    }
+  }
+  return out;
+}
+
+std::string MonitorAdapter::HealthProblem() {
+  if (server_.shutting_down()) {
+    return "server is shutting down";
+  }
+  return "";
+}
+
+}  // namespace lattice::server
