@@ -37,6 +37,10 @@ absl::StatusOr<RoundResult> RunRound(const BenchConfig& cfg, int round) {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
+    std::fputs(Usage().c_str(), stdout);
+    return 0;
+  }
   absl::StatusOr<BenchConfig> cfg = ParseArgs(args);
   if (!cfg.ok()) {
     std::fprintf(stderr, "lattice-bench: %s\n%s", std::string(cfg.status().message()).c_str(),
