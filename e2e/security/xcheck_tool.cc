@@ -7,6 +7,8 @@
 //   xcheck_tool validate-chain OP ACC USER NOW -> effective user permissions JSON
 //   xcheck_tool make-chain NOW                 -> JSON with seeds, JWTs and a creds file we made
 //   xcheck_tool parse-creds FILE               -> "<jwt> <user public key>"
+//   xcheck_tool seal SEED RECIPIENT MESSAGE    -> base64url "xkv1" sealed box (curve keys)
+//   xcheck_tool open SEED SENDER SEALED_B64    -> the opened message
 // Errors go to stderr with exit code 1.
 #include <cstdlib>
 #include <fstream>
@@ -161,6 +163,21 @@ int Main(const std::vector<std::string>& args) {
       return Fail(std::string(c.status().message()));
     std::cout << c->jwt << " " << nkeys::KeyPair::FromSeed(c->seed.view())->public_key().str()
               << "\n";
+    return 0;
+  }
+  if ((cmd == "seal" || cmd == "open") && args.size() == 4) {
+    absl::StatusOr<nkeys::KeyPair> kp = nkeys::KeyPair::FromSeed(args[1]);
+    absl::StatusOr<nkeys::CurvePublicKey> peer = nkeys::CurvePublicKey::Parse(args[2]);
+    if (!kp.ok() || !peer.ok())
+      return Fail("bad curve seed or public key");
+    std::string input = args[3];
+    if (cmd == "open" && !FromB64Url(args[3], &input))
+      return Fail("sealed message is not base64url");
+    absl::StatusOr<std::string> result =
+        cmd == "seal" ? kp->Seal(input, *peer) : kp->Open(input, *peer);
+    if (!result.ok())
+      return Fail(std::string(result.status().message()));
+    std::cout << (cmd == "seal" ? B64Url(*result) : *result) << "\n";
     return 0;
   }
   return Fail("unknown command or wrong arguments: " + cmd);

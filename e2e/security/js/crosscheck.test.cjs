@@ -53,6 +53,24 @@ test("their seeds derive the same public keys in ours, for every kind", () => {
   assert.equal(r.out, curve.getPublicKey());
 });
 
+test("curve keys: their sealed boxes open with ours and ours with theirs", () => {
+  const alice = nkeys.createCurve();
+  const bob = nkeys.createCurve();
+  const td = new TextDecoder();
+  const aliceSeed = td.decode(alice.getSeed());
+  const bobSeed = td.decode(bob.getSeed());
+  const sealed = alice.seal(te.encode("from js"), bob.getPublicKey());
+  const opened = ours("open", bobSeed, alice.getPublicKey(), b64url(sealed));
+  assert.ok(opened.ok, opened.err);
+  assert.equal(opened.out, "from js");
+  const mine = ours("seal", aliceSeed, bob.getPublicKey(), "from lattice");
+  assert.ok(mine.ok, mine.err);
+  const theirs = bob.open(Buffer.from(mine.out, "base64url"), alice.getPublicKey());
+  assert.equal(td.decode(theirs), "from lattice");
+  assert.equal(bob.open(Buffer.from(mine.out, "base64url"), nkeys.createCurve().getPublicKey()),
+    null);
+});
+
 test("their signatures verify with ours; tampering is caught", () => {
   const kp = nkeys.createUser();
   const msg = "nonce-" + Math.random();
