@@ -35,7 +35,7 @@ cp "$src"/*.mjs "$src/package.json" "$work/"
 ln -sfn "$cache/node_modules" "$work/node_modules"
 
 export LATTICE_NODE_BIN="$runfiles/dataplane/lattice-node"
-export LATTICE_GAPS_FILE="$runfiles/e2e/known_lattice_gaps.txt"
+export LATTICE_GAPS_FILE="${LATTICE_GAPS_FILE:-$runfiles/e2e/known_lattice_gaps.txt}"
 cd "$work"
 # Human-readable output in the log, JUnit XML where Bazel collects per-case results.
 reporters=(--test-reporter=spec --test-reporter-destination=stdout)
