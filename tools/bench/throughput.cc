@@ -184,20 +184,25 @@ void RunPublisher(const BenchConfig& cfg, Conn* conn, uint32_t id, uint64_t quot
   out->end_ns = NowNs();
 }
 
+// Reads until the round stops. Polls only when a read found nothing new, so a busy receiver
+// costs one recv() per buffer instead of poll() + recv(). A receiver that loses its connection
+// stops the whole round: its losses are then reported instead of stalling the publishers.
 void RunReceiver(Conn* conn, ReceiverSink* sink, size_t index, RoundState* state,
                  std::string* error) {
   PaddedCounter& received = state->received[index];
+  bool idle = true;
   while (!state->stop.load(std::memory_order_relaxed)) {
-    short ev = conn->Wait(20);
-    if (ev == 0) {
+    if (idle && conn->Wait(20) == 0) {
       continue;
     }
     uint64_t before = sink->msgs();
     if (conn->ReadAndParse(*sink) != IoResult::kOk || conn->Flush() != IoResult::kOk) {
       *error = conn->last_error();
+      state->stop.store(true);
       break;
     }
-    if (sink->msgs() != before) {
+    idle = sink->msgs() == before;
+    if (!idle) {
       received.value.store(sink->msgs(), std::memory_order_relaxed);
       state->last_recv_ns.store(NowNs(), std::memory_order_relaxed);
     }
@@ -306,6 +311,9 @@ absl::StatusOr<RoundResult> RunThroughputRound(const BenchConfig& cfg, Throughpu
                    static_cast<unsigned long long>(consumed));
       next_progress = now + 1'000'000'000;
     }
+    if (state.stop.load()) {
+      break;  // a receiver failed
+    }
     if (pubs_running.load() == 0) {
       if (consumed >= published) {
         break;
@@ -340,7 +348,8 @@ absl::StatusOr<RoundResult> RunThroughputRound(const BenchConfig& cfg, Throughpu
     }
   }
   if (sent < cfg.msgs) {
-    r.notes.push_back(absl::StrFormat("duration limit hit: published %d of %d", sent, cfg.msgs));
+    r.notes.push_back(absl::StrFormat(
+        "stopped early (duration limit or a failure): published %d of %d", sent, cfg.msgs));
   }
   const double pub_s = static_cast<double>(pub_end - start_ns) / 1e9;
   r.Add("published", static_cast<double>(sent));
