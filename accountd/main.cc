@@ -18,6 +18,7 @@
 #include "accountd/file_util.h"
 #include "accountd/http_resolver.h"
 #include "accountd/resolver.h"
+#include "accountd/sys_resolver.h"
 #include "common/base/log.h"
 #include "common/base/status_macros.h"
 #include "common/creds/creds.h"
@@ -110,6 +111,13 @@ absl::Status Run(const Flags& flags) {
     source = std::make_unique<DirSource>(flags.Get("dir"), std::chrono::seconds(poll_seconds));
   }
   Resolver resolver(*cache, source.get());
+  std::unique_ptr<SysResolver> sys;
+  if (flags.Has("nats")) {
+    sys = std::make_unique<SysResolver>(
+        resolver, SysResolverOptions{flags.Get("nats"), flags.Get("creds"), "accountd"});
+    SysResolver* announcer = sys.get();
+    resolver.AddAnnouncer([announcer](const AccountEntry& entry) { announcer->Announce(entry); });
+  }
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;
@@ -118,6 +126,8 @@ absl::Status Run(const Flags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (sys != nullptr)
+    LATTICE_RETURN_IF_ERROR(sys->Start());
   if (source != nullptr)
     LATTICE_RETURN_IF_ERROR(source->Start(&resolver));
   HttpResolver http(resolver);
@@ -129,9 +139,12 @@ absl::Status Run(const Flags& flags) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LATTICE_LOG(kInfo) << "accountd: signal " << signal_number << ", shutting down";
+  // Writers first (HTTP, source), then the NATS client they announce through.
   http.Stop();
   if (source != nullptr)
     source->Stop();
+  if (sys != nullptr)
+    sys->Stop();
   return absl::OkStatus();
 }
 
