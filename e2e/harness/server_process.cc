@@ -176,11 +176,18 @@ absl::Status ServerProcess::Launch() {
           died = true;
           return true;
         }
-        absl::StatusOr<int> fd = ConnectTcp(port_, std::chrono::milliseconds(200));
-        if (!fd.ok()) {
-          return false;
+        // Ready when every port the server was given accepts (the monitoring listener may come
+        // up after the client one).
+        for (int port : {port_, http_port_}) {
+          if (port == 0) {
+            continue;
+          }
+          absl::StatusOr<int> fd = ConnectTcp(port, std::chrono::milliseconds(200));
+          if (!fd.ok()) {
+            return false;
+          }
+          close(*fd);
         }
-        close(*fd);
         return true;
       },
       config_.ready_timeout);
@@ -192,7 +199,8 @@ absl::Status ServerProcess::Launch() {
   if (!ready) {
     (void)Stop();
     return absl::DeadlineExceededError(
-        absl::StrCat(ServerKindName(kind_), " did not accept TCP on port ", port_));
+        absl::StrCat(ServerKindName(kind_), " did not accept TCP on port ", port_,
+                     http_port_ != 0 ? absl::StrCat(" and monitoring port ", http_port_) : ""));
   }
   return absl::OkStatus();
 }

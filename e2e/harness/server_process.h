@@ -32,7 +32,7 @@ struct ServerConfig {
   std::vector<std::string> args;
   // Also allocate a monitoring port and pass `-m`.
   bool monitoring = false;
-  // Bound on waiting for the client port to accept TCP.
+  // Bound on waiting for the client port (and the monitoring port, if any) to accept TCP.
   std::chrono::milliseconds ready_timeout{10000};
 };
 
