@@ -1,0 +1,192 @@
+// Admin service: authenticate, call the Frontend, convert the result.
+#include "controlplane/api/admin_service.h"
+
+#include <chrono>
+
+#include "common/base/log.h"
+#include "controlplane/api/grpc_status.h"
+
+namespace lattice::api {
+namespace {
+
+// Binds `actor` to the caller's identity or returns Unauthenticated from the RPC.
+#define LATTICE_API_AUTHENTICATE(ctx, actor)                            \
+  absl::StatusOr<std::string> actor##_or = auth_->Authenticate(*(ctx)); \
+  if (!actor##_or.ok())                                                 \
+    return ToGrpc(actor##_or.status());                                 \
+  [[maybe_unused]] const std::string& actor = *actor##_or
+
+template <typename T, typename Out>
+grpc::Status Copy(absl::StatusOr<T> result, Out* out) {
+  if (!result.ok())
+    return ToGrpc(result.status());
+  *out = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status Write(const std::string& actor, const char* rpc,
+                   absl::StatusOr<frontend::WriteResult> result, v1::WriteResponse* resp) {
+  if (!result.ok()) {
+    LATTICE_LOG(kInfo) << rpc << " by " << actor << " refused: " << result.status().message();
+    return ToGrpc(result.status());
+  }
+  resp->set_revision(result->revision);
+  resp->set_applied(result->applied);
+  resp->set_key(result->key);
+  *resp->mutable_plan() = std::move(result->plan);
+  if (result->applied) {
+    LATTICE_LOG(kInfo) << rpc << " by " << actor << " applied at revision " << result->revision;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AdminService::PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
+                                       v1::WriteResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Write(actor, "PutOperator", frontend_->PutOperator(actor, req->jwt(), req->dry_run()),
+               resp);
+}
+
+grpc::Status AdminService::GetOperator(grpc::ServerContext* ctx, const v1::GetOperatorRequest*,
+                                       v1::Operator* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->GetOperator(), resp);
+}
+
+grpc::Status AdminService::AddSigningKey(grpc::ServerContext* ctx,
+                                         const v1::AddSigningKeyRequest* req,
+                                         v1::AddSigningKeyResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->AddSigningKey(actor, *req), resp);
+}
+
+grpc::Status AdminService::ListSigningKeys(grpc::ServerContext* ctx,
+                                           const v1::ListSigningKeysRequest*,
+                                           v1::ListSigningKeysResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  auto keys = frontend_->ListSigningKeys();
+  if (!keys.ok())
+    return ToGrpc(keys.status());
+  for (auto& key : *keys)
+    *resp->add_keys() = std::move(key);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::PutAccount(grpc::ServerContext* ctx, const v1::PutAccountRequest* req,
+                                      v1::WriteResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Write(actor, "PutAccount", frontend_->PutAccount(actor, *req), resp);
+}
+
+grpc::Status AdminService::SignAccount(grpc::ServerContext* ctx, const v1::SignAccountRequest* req,
+                                       v1::WriteResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Write(actor, "SignAccount", frontend_->SignAccount(actor, *req), resp);
+}
+
+grpc::Status AdminService::GetAccount(grpc::ServerContext* ctx, const v1::GetAccountRequest* req,
+                                      v1::Account* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->GetAccount(req->public_key()), resp);
+}
+
+grpc::Status AdminService::ListAccounts(grpc::ServerContext* ctx,
+                                        const v1::ListAccountsRequest* req,
+                                        v1::ListAccountsResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->ListAccounts(*req), resp);
+}
+
+grpc::Status AdminService::DeleteAccount(grpc::ServerContext* ctx,
+                                         const v1::DeleteAccountRequest* req,
+                                         v1::WriteResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Write(actor, "DeleteAccount", frontend_->DeleteAccount(actor, *req), resp);
+}
+
+grpc::Status AdminService::CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
+                                      v1::CreateUserResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->CreateUser(actor, *req), resp);
+}
+
+grpc::Status AdminService::PutTopology(grpc::ServerContext* ctx, const v1::PutTopologyRequest* req,
+                                       v1::WriteResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Write(actor, "PutTopology", frontend_->PutTopology(actor, *req), resp);
+}
+
+grpc::Status AdminService::DeleteTopology(grpc::ServerContext* ctx,
+                                          const v1::DeleteTopologyRequest* req,
+                                          v1::WriteResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Write(actor, "DeleteTopology", frontend_->DeleteTopology(actor, *req), resp);
+}
+
+grpc::Status AdminService::GetTopology(grpc::ServerContext* ctx, const v1::GetTopologyRequest* req,
+                                       v1::TopologyObject* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->GetTopology(req->kind(), req->key()), resp);
+}
+
+grpc::Status AdminService::ListTopology(grpc::ServerContext* ctx,
+                                        const v1::ListTopologyRequest* req,
+                                        v1::ListTopologyResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->ListTopology(*req), resp);
+}
+
+grpc::Status AdminService::ListAudit(grpc::ServerContext* ctx, const v1::ListAuditRequest* req,
+                                     v1::ListAuditResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  return Copy(frontend_->ListAudit(*req), resp);
+}
+
+grpc::Status AdminService::Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
+                                 grpc::ServerWriter<v1::WatchEvent>* writer) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  const std::vector<std::string> kinds(req->kinds().begin(), req->kinds().end());
+  uint64_t after = req->from_revision();
+  // Sends everything after `after`, up to the current revision; false when the client is gone.
+  auto drain = [&]() -> absl::StatusOr<bool> {
+    const uint64_t target = frontend_->revision();
+    while (after < target) {
+      uint64_t scanned = after;
+      auto events = frontend_->ReadChanges(after, kinds, 256, &scanned);
+      if (!events.ok())
+        return events.status();
+      for (const auto& event : *events) {
+        if (!writer->Write(event))
+          return false;
+      }
+      if (scanned == after)
+        break;  // audit trail ends before `target` (cannot happen with one writer)
+      after = scanned;
+    }
+    return true;
+  };
+  auto sent = drain();
+  if (!sent.ok())
+    return ToGrpc(sent.status());
+  if (!*sent)
+    return grpc::Status::OK;
+  v1::WatchEvent synced;
+  synced.set_synced(true);
+  synced.set_revision(std::max(after, req->from_revision()));
+  if (!writer->Write(synced))
+    return grpc::Status::OK;
+  frontend::ChangeNotifier& notifier = frontend_->notifier();
+  while (!ctx->IsCancelled() && !notifier.closed()) {
+    notifier.WaitAfter(after, std::chrono::milliseconds(200));
+    sent = drain();
+    if (!sent.ok())
+      return ToGrpc(sent.status());
+    if (!*sent)
+      break;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace lattice::api

@@ -1,0 +1,57 @@
+// Admin gRPC service: a thin adapter from lattice.control.v1.Admin to the Frontend.
+#pragma once
+
+#include "controlplane/api/auth.h"
+#include "controlplane/frontend/frontend.h"
+#include "lattice/control/v1/admin.grpc.pb.h"
+
+namespace lattice::api {
+
+namespace v1 = ::lattice::control::v1;
+
+// Owned by ControlServer; borrows the Frontend and Authenticator. Thread: gRPC's sync server
+// calls it from its thread pool; all state lives in the Frontend.
+class AdminService final : public v1::Admin::Service {
+ public:
+  AdminService(frontend::Frontend* frontend, const Authenticator* auth)
+      : frontend_(frontend), auth_(auth) {}
+
+  grpc::Status PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
+                           v1::WriteResponse* resp) override;
+  grpc::Status GetOperator(grpc::ServerContext* ctx, const v1::GetOperatorRequest* req,
+                           v1::Operator* resp) override;
+  grpc::Status AddSigningKey(grpc::ServerContext* ctx, const v1::AddSigningKeyRequest* req,
+                             v1::AddSigningKeyResponse* resp) override;
+  grpc::Status ListSigningKeys(grpc::ServerContext* ctx, const v1::ListSigningKeysRequest* req,
+                               v1::ListSigningKeysResponse* resp) override;
+  grpc::Status PutAccount(grpc::ServerContext* ctx, const v1::PutAccountRequest* req,
+                          v1::WriteResponse* resp) override;
+  grpc::Status SignAccount(grpc::ServerContext* ctx, const v1::SignAccountRequest* req,
+                           v1::WriteResponse* resp) override;
+  grpc::Status GetAccount(grpc::ServerContext* ctx, const v1::GetAccountRequest* req,
+                          v1::Account* resp) override;
+  grpc::Status ListAccounts(grpc::ServerContext* ctx, const v1::ListAccountsRequest* req,
+                            v1::ListAccountsResponse* resp) override;
+  grpc::Status DeleteAccount(grpc::ServerContext* ctx, const v1::DeleteAccountRequest* req,
+                             v1::WriteResponse* resp) override;
+  grpc::Status CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
+                          v1::CreateUserResponse* resp) override;
+  grpc::Status PutTopology(grpc::ServerContext* ctx, const v1::PutTopologyRequest* req,
+                           v1::WriteResponse* resp) override;
+  grpc::Status DeleteTopology(grpc::ServerContext* ctx, const v1::DeleteTopologyRequest* req,
+                              v1::WriteResponse* resp) override;
+  grpc::Status GetTopology(grpc::ServerContext* ctx, const v1::GetTopologyRequest* req,
+                           v1::TopologyObject* resp) override;
+  grpc::Status ListTopology(grpc::ServerContext* ctx, const v1::ListTopologyRequest* req,
+                            v1::ListTopologyResponse* resp) override;
+  grpc::Status ListAudit(grpc::ServerContext* ctx, const v1::ListAuditRequest* req,
+                         v1::ListAuditResponse* resp) override;
+  grpc::Status Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
+                     grpc::ServerWriter<v1::WatchEvent>* writer) override;
+
+ private:
+  frontend::Frontend* const frontend_;
+  const Authenticator* const auth_;
+};
+
+}  // namespace lattice::api

@@ -1,0 +1,115 @@
+// NodeSync: one reader thread records ACKs; the call's thread pushes new versions.
+#include "controlplane/api/node_sync_service.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "common/base/log.h"
+#include "controlplane/api/grpc_status.h"
+#include "controlplane/topology/topology_rules.h"
+
+namespace lattice::api {
+
+grpc::Status NodeSyncService::Sync(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream) {
+  absl::StatusOr<std::string> actor = auth_->Authenticate(*ctx);
+  if (!actor.ok())
+    return ToGrpc(actor.status());
+  v1::NodeMessage first;
+  if (!stream->Read(&first))
+    return grpc::Status::OK;
+  if (!first.has_register_())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be register");
+  const v1::Register reg = first.register_();
+  absl::StatusOr<uint64_t> registered = frontend_->RegisterNode(reg);
+  if (!registered.ok())
+    return ToGrpc(registered.status());
+  uint64_t session = 0;
+  {
+    MutexLock lock(&mu_);
+    session = next_session_++;
+    sessions_[reg.node_id()] = session;
+  }
+  LATTICE_LOG(kInfo) << "node " << reg.node_id() << " (cluster " << reg.cluster()
+                     << ") registered by " << *actor;
+  v1::ControlMessage hello;
+  hello.mutable_registered()->set_node_id(reg.node_id());
+  hello.mutable_registered()->set_revision(*registered);
+  bool writable = stream->Write(hello);
+
+  std::atomic<bool> reader_done{false};
+  std::thread reader([&] {
+    v1::NodeMessage message;
+    while (stream->Read(&message)) {
+      if (message.has_ack()) {
+        absl::Status status = frontend_->RecordAck(reg.node_id(), message.ack());
+        if (!status.ok()) {
+          LATTICE_LOG(kWarn) << "node " << reg.node_id() << ": ack not recorded: " << status;
+        } else if (!message.ack().error().empty()) {
+          LATTICE_LOG(kWarn) << "node " << reg.node_id() << " NACKed "
+                             << message.ack().resource_type() << " " << message.ack().version()
+                             << ": " << message.ack().error();
+        }
+      }
+      // Interest deltas are accepted and ignored until the interest graph lands.
+    }
+    reader_done = true;  // the pusher notices within one wait period
+  });
+
+  std::string sent_accounts =
+      reg.held_versions().count("accounts") ? reg.held_versions().at("accounts") : std::string();
+  std::string sent_topology =
+      reg.held_versions().count("topology") ? reg.held_versions().at("topology") : std::string();
+  uint64_t seen = 0;
+  bool first_round = true;
+  grpc::Status result = grpc::Status::OK;
+  while (writable && !reader_done && !ctx->IsCancelled() && !frontend_->notifier().closed()) {
+    const uint64_t revision = frontend_->revision();
+    if (first_round || revision != seen) {
+      first_round = false;
+      seen = revision;
+      auto bundle = frontend_->BuildAccountsBundle();
+      auto set = frontend_->LoadTopology();
+      if (!bundle.ok() || !set.ok()) {
+        result = ToGrpc(!bundle.ok() ? bundle.status() : set.status());
+        break;
+      }
+      if (bundle->version() != sent_accounts) {
+        v1::ControlMessage push;
+        *push.mutable_accounts() = *std::move(bundle);
+        sent_accounts = push.accounts().version();
+        writable = stream->Write(push);
+      }
+      v1::ControlMessage push;
+      *push.mutable_topology() = topology::BuildNodeTopology(*set, reg.node_id(), reg.cluster());
+      if (writable && push.topology().version() != sent_topology) {
+        sent_topology = push.topology().version();
+        writable = stream->Write(push);
+      }
+    }
+    frontend_->notifier().WaitAfter(seen, std::chrono::milliseconds(200));
+  }
+  if (!reader_done)
+    ctx->TryCancel();  // the pusher stopped first: unblock the reader
+  reader.join();
+  bool latest = false;
+  {
+    MutexLock lock(&mu_);
+    auto it = sessions_.find(reg.node_id());
+    latest = it != sessions_.end() && it->second == session;
+    if (latest)
+      sessions_.erase(it);
+  }
+  if (latest) {
+    absl::Status down = frontend_->MarkNodeDown(reg.node_id());
+    if (!down.ok()) {
+      LATTICE_LOG(kWarn) << "node " << reg.node_id() << ": not marked down: " << down;
+    }
+  }
+  LATTICE_LOG(kInfo) << "node " << reg.node_id() << " stream closed";
+  return result;
+}
+
+}  // namespace lattice::api

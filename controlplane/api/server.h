@@ -1,0 +1,50 @@
+// ControlServer: the gRPC server of lattice-control (Admin + NodeSync) on one address.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server.h"
+
+#include "controlplane/api/admin_service.h"
+#include "controlplane/api/auth.h"
+#include "controlplane/api/node_sync_service.h"
+
+namespace lattice::api {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1:0";  // port 0 picks a free port
+  // TLS: PEM files. With client_ca_file, clients must present a certificate it signed (mTLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string client_ca_file;
+};
+
+// Owned by main (or a test). Thread: Start/Shutdown from one thread; the services run on
+// gRPC's threads.
+class ControlServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Start(const ServerOptions& options,
+                                                              frontend::Frontend* frontend,
+                                                              const Authenticator* auth);
+  ~ControlServer();
+
+  int port() const { return port_; }
+  // Stops accepting calls, wakes streaming calls and waits for them to finish.
+  void Shutdown();
+  void Wait() { server_->Wait(); }
+
+ private:
+  ControlServer(frontend::Frontend* frontend, const Authenticator* auth)
+      : frontend_(frontend), admin_(frontend, auth), node_sync_(frontend, auth) {}
+
+  frontend::Frontend* frontend_;
+  AdminService admin_;
+  NodeSyncService node_sync_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace lattice::api
