@@ -143,10 +143,11 @@ std::string NatsServerBinary() {
   return bin != nullptr && *bin ? bin : "/usr/sbin/nats-server";
 }
 
-absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::string& config) {
+absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::string& config,
+                                           int fixed_port) {
   absl::Status last = absl::UnavailableError("nats-server did not start");
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    absl::StatusOr<int> port = FreePort();
+  for (int attempt = 0; attempt < (fixed_port != 0 ? 1 : 3); ++attempt) {
+    absl::StatusOr<int> port = fixed_port != 0 ? absl::StatusOr<int>(fixed_port) : FreePort();
     if (!port.ok())
       return port.status();
     const std::string conf = absl::StrCat(dir, "/nats.conf");

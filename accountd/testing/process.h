@@ -60,8 +60,10 @@ struct NatsServer {
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port); }
 };
 // Writes `<dir>/nats.conf` ("port: P" plus `config`), starts `nats-server -c` and waits until it
-// accepts TCP; retries with another port when the process dies early (port taken).
-absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::string& config);
+// accepts TCP; retries with another port when the process dies early (port taken). A non-zero
+// `port` is used as is (no retry).
+absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::string& config,
+                                           int port = 0);
 
 // $NATS_SERVER_BIN or /usr/sbin/nats-server.
 std::string NatsServerBinary();
