@@ -266,7 +266,15 @@ bool ClientSession::OnPub(const protocol::PubOp& op) {
     SendOk();
   }
 
-  sublist::SublistResultRef result = account_->sublist().Match(op.subject);
+  // One-entry L1 cache in front of the shared index: a publisher repeating a subject skips
+  // the index's lock and reference counting while the index generation is unchanged.
+  uint64_t generation = account_->sublist().generation();
+  if (generation != l1_generation_ || op.subject != l1_subject_ || l1_result_ == nullptr) {
+    l1_result_ = account_->sublist().Match(op.subject);
+    l1_subject_.assign(op.subject.data(), op.subject.size());
+    l1_generation_ = generation;
+  }
+  const sublist::SublistResult* result = l1_result_.get();
   size_t delivered = 0;
   for (const sublist::SubscriptionRef& ref : result->plain) {
     auto& sub = static_cast<ClientSubscription&>(*ref);
@@ -580,6 +588,7 @@ void ClientSession::OnClosed(CloseReason reason) {
     loop().CancelTimer(ping_timer_);
     ping_timer_ = 0;
   }
+  l1_result_.reset();  // it may reference this session's own subscriptions
   if (account_ != nullptr) {
     RemoveAllSubscriptions();
     account_->connections().fetch_sub(1, std::memory_order_relaxed);

@@ -158,6 +158,9 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::atomic<bool> tracks_responses_{false};
 
   absl::flat_hash_map<std::string, std::shared_ptr<ClientSubscription>> subs_;
+  std::string l1_subject_;
+  sublist::SublistResultRef l1_result_;
+  uint64_t l1_generation_ = 0;
   int max_subscriptions_ = 0;
 
   TimerId auth_timer_ = 0;

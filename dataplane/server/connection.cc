@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "common/base/check.h"
 
@@ -87,14 +88,56 @@ bool Connection::Send(std::initializer_list<std::string_view> pieces) {
   return true;
 }
 
+FlushResult Connection::WriteWithToken(bool* token_busy) {
+  *token_busy = false;
+  for (;;) {
+    if (write_token_.exchange(true, std::memory_order_seq_cst)) {
+      // Another thread is writing: ask it to go round once more, unless it just finished.
+      flush_again_.store(true, std::memory_order_seq_cst);
+      if (write_token_.load(std::memory_order_seq_cst)) {
+        *token_busy = true;
+        return FlushResult::kWouldBlock;
+      }
+      continue;
+    }
+    flush_again_.store(false, std::memory_order_seq_cst);
+    FlushResult result = FlushResult::kDrained;
+    if (!closed()) {
+      size_t written = 0;
+      result = outbound_.WriteTo(fd_, &written);
+    }
+    write_token_.store(false, std::memory_order_seq_cst);
+    if (result != FlushResult::kDrained || !flush_again_.load(std::memory_order_seq_cst)) {
+      return result;
+    }
+  }
+}
+
+bool Connection::TryFlushFromOtherLoop() {
+  flush_requested_.store(false, std::memory_order_seq_cst);
+  if (closed()) {
+    return true;
+  }
+  bool busy = false;
+  FlushResult result = WriteWithToken(&busy);
+  if (busy) {
+    return true;  // the current writer loops again and takes our bytes along
+  }
+  // Socket full or failed: the owning loop arms the write deadline or closes.
+  return result == FlushResult::kDrained;
+}
+
 void Connection::FlushNow() {
   LATTICE_DCHECK(loop_.IsInLoopThread());
-  flush_requested_.store(false, std::memory_order_release);
+  flush_requested_.store(false, std::memory_order_seq_cst);
   if (closed()) {
     return;
   }
-  size_t written = 0;
-  FlushResult result = outbound_.WriteTo(fd_, &written);
+  bool busy = false;
+  FlushResult result = WriteWithToken(&busy);
+  if (busy) {
+    return;
+  }
   switch (result) {
     case FlushResult::kDrained:
       if (write_deadline_timer_ != 0) {
@@ -141,6 +184,11 @@ void Connection::Close(CloseReason reason) {
   LATTICE_DCHECK(loop_.IsInLoopThread());
   if (closed()) {
     return;
+  }
+  // Take the write token for good: a writer on another loop finishes its (non-blocking)
+  // writev first, and none starts after, so the fd is never closed or reused under a writer.
+  while (write_token_.exchange(true, std::memory_order_seq_cst)) {
+    std::this_thread::yield();
   }
   // Best effort: let a final -ERR reach the peer (not for slow consumers: they are not reading).
   if (reason != CloseReason::kSlowConsumerPendingBytes &&
@@ -207,6 +255,9 @@ void Connection::ReadAll() {
       Close(CloseReason::kReadError);
       return;
     }
+    // A read that fills the buffer means a busy sender: read in bigger gulps (up to 64 KiB)
+    // so that more ops share one pass and one flush.
+    bool filled = static_cast<size_t>(n) == read_cap_ - read_len_;
     read_len_ += static_cast<size_t>(n);
     size_t bytes_needed = 0;
     size_t consumed = OnRead(std::string_view(read_buf_.get(), read_len_), &bytes_needed);
@@ -220,6 +271,8 @@ void Connection::ReadAll() {
     }
     if (bytes_needed > read_cap_) {
       EnsureReadSpace(bytes_needed);
+    } else if (filled && read_cap_ < kMaxIdleReadBuffer) {
+      EnsureReadSpace(kMaxIdleReadBuffer);
     }
   }
   // A big payload grew the buffer: give the memory back once it has been consumed.

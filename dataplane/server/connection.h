@@ -71,6 +71,9 @@ class Connection : public IoHandler,
 
   // Writes what is buffered now. Owning loop.
   void FlushNow() override;
+  // Writes from another loop's thread when nobody else is writing; false when the owning loop
+  // has to continue (socket full, error, closed). Thread: any loop.
+  bool TryFlushFromOtherLoop() override;
 
   // Closes the socket after a best-effort flush of what is queued (so a final -ERR is seen).
   // Idempotent. Owning loop.
@@ -101,6 +104,9 @@ class Connection : public IoHandler,
   void ReadAll();
   bool EnsureReadSpace(size_t needed);
   void OnWriteDeadline();
+  // Runs WriteTo under the write token; kWouldBlock also when another thread holds it (that
+  // writer then loops again, so nothing queued is left behind).
+  FlushResult WriteWithToken(bool* token_busy);
 
   EventLoop& loop_;
   const int fd_;
@@ -112,6 +118,10 @@ class Connection : public IoHandler,
 
   OutboundBuffer outbound_;
   std::atomic<bool> flush_requested_{false};
+  // Whoever holds the token may writev the fd and touch the buffer's writer side. Close takes
+  // it for good, so the fd is never closed under a writer on another loop.
+  std::atomic<bool> write_token_{false};
+  std::atomic<bool> flush_again_{false};
   std::atomic<bool> closed_{false};
   bool registered_ = false;
   TimerId write_deadline_timer_ = 0;

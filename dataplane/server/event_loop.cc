@@ -212,6 +212,14 @@ void EventLoop::RunEndOfIteration() {
     end_running_.clear();
   }
   for (auto& [target_loop, batch] : remote_flushes_) {
+    // Write directly where possible: no wakeup of the target loop on the common path.
+    size_t kept = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i]->TryFlushFromOtherLoop()) {
+        batch[kept++] = std::move(batch[i]);
+      }
+    }
+    batch.resize(kept);
     if (batch.empty()) {
       continue;
     }

@@ -36,11 +36,14 @@ class IoHandler {
 using TimerId = uint64_t;
 
 // Something with buffered output that its own loop writes out (a connection).
-// Thread: FlushNow on its loop only.
+// Thread: FlushNow on its loop only; TryFlushFromOtherLoop from any loop.
 class LoopFlushable {
  public:
   virtual ~LoopFlushable() = default;
   virtual void FlushNow() = 0;
+  // Lets a loop that produced output for this target write it directly, saving the target
+  // loop a wakeup. False when the owning loop must take over (socket full, busy, closed).
+  virtual bool TryFlushFromOtherLoop() { return false; }
 };
 
 // Thread: Post/Stop/Wakeup/IsInLoopThread from any thread; everything else on the loop thread
@@ -80,8 +83,9 @@ class EventLoop {
   void RunAtEndOfIteration(Task task);
 
   // Makes `target`'s loop call target->FlushNow() at the end of an iteration. Requests made on
-  // a loop thread for other loops are collected and sent as one Post per target loop at the
-  // end of the requester's iteration (one wakeup per batch, not per message). Thread: any.
+  // a loop thread for other loops are collected; at the end of the requester's iteration each
+  // target first gets TryFlushFromOtherLoop(), and those that decline go out as one Post per
+  // target loop (one wakeup per batch, not per message). Thread: any.
   static void RequestFlush(EventLoop& target_loop, std::shared_ptr<LoopFlushable> target);
   // The loop running on this thread, or nullptr.
   static EventLoop* Current();
