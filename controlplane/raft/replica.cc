@@ -1,9 +1,11 @@
 // Replica: libraft driven from a private libuv loop thread; cross-thread work via uv_async.
 #include "controlplane/raft/replica.h"
 
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -216,13 +218,12 @@ void Replica::Impl::StartPropose(std::string command, ProposeCallback done) {
     return;
   }
   // libraft takes ownership of the entry buffer, which must come from raft_malloc.
+  std::string entry = internal::EncodeEntry(command);
   ::raft_buffer buf;
-  buf.len = command.size();
-  buf.base = raft_malloc(command.empty() ? 1 : command.size());
+  buf.len = entry.size();
+  buf.base = raft_malloc(entry.size());
   LATTICE_CHECK(buf.base != nullptr);
-  if (!command.empty()) {
-    std::memcpy(buf.base, command.data(), command.size());
-  }
+  std::memcpy(buf.base, entry.data(), entry.size());
   auto* request = new ProposeRequest;
   request->req.data = request;
   request->impl = this;
@@ -358,6 +359,10 @@ absl::Status Replica::Start(const ReplicaConfig& config) {
   }
   impl.config = config;
   impl.started = true;
+  // libuv writes to peer sockets with write(2): a peer that went away must be an EPIPE error for
+  // libraft to handle, not a process-killing SIGPIPE. (gRPC makes the same process-wide choice.)
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
 
   LATTICE_CHECK(uv_loop_init(&impl.loop) == 0);
   impl.wakeup.data = &impl;

@@ -97,7 +97,8 @@ class Replica {
   Replica& operator=(const Replica&) = delete;
 
   // Opens the log in config.data_dir (bootstrapping it when pristine and config.bootstrap is set),
-  // starts listening on config.address and starts the loop thread. Once per Replica.
+  // starts listening on config.address and starts the loop thread. Once per Replica. The first
+  // Start in a process sets SIGPIPE to ignored (lost peers must surface as EPIPE).
   absl::Status Start(const ReplicaConfig& config);
   // Leaves the group's traffic (not its membership), fails pending requests with kShutdown, joins
   // the loop thread. Idempotent.

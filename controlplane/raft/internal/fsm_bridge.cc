@@ -9,33 +9,75 @@
 namespace lattice::raft::internal {
 namespace {
 
-constexpr char kImageMagic[8] = {'L', 'A', 'T', 'S', 'N', 'A', 'P', '1'};
-constexpr size_t kImageHeader = sizeof(kImageMagic) + sizeof(uint64_t);
+constexpr char kImageMagic[8] = {'L', 'A', 'T', 'S', 'N', 'A', 'P', '2'};
+
+void PutU64(std::string& out, uint64_t value) {
+  for (int i = 0; i < 8; ++i) {
+    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  }
+}
+
+uint64_t GetU64(std::string_view in) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) {
+    value |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  }
+  return value;
+}
+
+void PadTo8(std::string& out) {
+  out.append((8 - out.size() % 8) % 8, '\0');
+}
+
+// `framed` must be exactly `length` bytes plus at most 7 of padding.
+bool LengthFits(uint64_t length, size_t available) {
+  return length <= available && available - length < 8;
+}
 
 }  // namespace
 
+std::string EncodeEntry(std::string_view command) {
+  std::string entry;
+  entry.reserve(8 + command.size() + 8);
+  PutU64(entry, command.size());
+  entry.append(command);
+  PadTo8(entry);
+  return entry;
+}
+
+absl::StatusOr<std::string_view> DecodeEntry(std::string_view entry) {
+  if (entry.size() < 8 || entry.size() % 8 != 0) {
+    return absl::InvalidArgumentError("raft entry: bad framing");
+  }
+  uint64_t length = GetU64(entry);
+  if (!LengthFits(length, entry.size() - 8)) {
+    return absl::InvalidArgumentError("raft entry: length does not match");
+  }
+  return entry.substr(8, length);
+}
+
 std::string EncodeSnapshotImage(uint64_t index, std::string_view payload) {
   std::string image;
-  image.reserve(kImageHeader + payload.size());
+  image.reserve(24 + payload.size() + 8);
   image.append(kImageMagic, sizeof(kImageMagic));
-  for (int i = 0; i < 8; ++i) {
-    image.push_back(static_cast<char>((index >> (8 * i)) & 0xff));
-  }
+  PutU64(image, index);
+  PutU64(image, payload.size());
   image.append(payload);
+  PadTo8(image);
   return image;
 }
 
 absl::StatusOr<std::pair<uint64_t, std::string_view>> DecodeSnapshotImage(std::string_view image) {
-  if (image.size() < kImageHeader ||
+  if (image.size() < 24 || image.size() % 8 != 0 ||
       std::memcmp(image.data(), kImageMagic, sizeof(kImageMagic)) != 0) {
     return absl::InvalidArgumentError("raft snapshot: bad image header");
   }
-  uint64_t index = 0;
-  for (int i = 0; i < 8; ++i) {
-    index |= static_cast<uint64_t>(static_cast<unsigned char>(image[sizeof(kImageMagic) + i]))
-             << (8 * i);
+  uint64_t index = GetU64(image.substr(8));
+  uint64_t length = GetU64(image.substr(16));
+  if (!LengthFits(length, image.size() - 24)) {
+    return absl::InvalidArgumentError("raft snapshot: length does not match");
   }
-  return std::make_pair(index, image.substr(kImageHeader));
+  return std::make_pair(index, image.substr(24, length));
 }
 
 FsmBridge::FsmBridge(StateMachine& machine) : machine_(machine) {
@@ -52,8 +94,10 @@ int FsmBridge::OnApply(struct ::raft_fsm* fsm, const struct ::raft_buffer* buf, 
   // libraft applies committed entries in index order and bumps last_applied after each one
   // (commands, barriers and configuration changes alike), so this entry is the next index.
   const uint64_t index = raft_last_applied(self->raft_) + 1;
-  std::string_view command(static_cast<const char*>(buf->base), buf->len);
-  absl::Status verdict = self->machine_.Apply(index, command);
+  absl::StatusOr<std::string_view> command =
+      DecodeEntry(std::string_view(static_cast<const char*>(buf->base), buf->len));
+  // A malformed entry is consumed with the same verdict everywhere, like any rejected command.
+  absl::Status verdict = command.ok() ? self->machine_.Apply(index, *command) : command.status();
   ++self->applied_commands_;
   if (self->hook_) {
     self->hook_(index, verdict);

@@ -14,8 +14,17 @@
 
 namespace lattice::raft::internal {
 
+// Log entries as libraft stores and sends them: libraft's uv transport writes an entry's `len`
+// bytes but its decoder expects every payload padded to 8 bytes, so unpadded entries arrive
+// shifted on followers. Every command therefore travels as its length (little-endian u64), the
+// bytes, and zero padding up to a multiple of 8.
+std::string EncodeEntry(std::string_view command);
+// The command inside an entry; InvalidArgument if the framing does not add up.
+absl::StatusOr<std::string_view> DecodeEntry(std::string_view entry);
+
 // Snapshot images carry the Raft index they were taken at, because libraft's restore callback
-// does not pass it: an 8-byte magic, the index (little-endian u64), then the state machine's bytes.
+// does not pass it: an 8-byte magic, the index and the payload length (little-endian u64s), the
+// state machine's bytes, zero padding to a multiple of 8 (as for entries).
 std::string EncodeSnapshotImage(uint64_t index, std::string_view payload);
 // Returns the index and a view of the payload inside `image`; InvalidArgument on a bad header.
 absl::StatusOr<std::pair<uint64_t, std::string_view>> DecodeSnapshotImage(std::string_view image);

@@ -98,10 +98,11 @@ class FixtureTest : public ::testing::Test {
   Proposal* Propose(unsigned i, const std::string& command) {
     auto proposal = std::make_unique<Proposal>();
     proposal->req.data = proposal.get();
+    std::string entry = EncodeEntry(command);
     ::raft_buffer buf;
-    buf.len = command.size();
-    buf.base = raft_malloc(command.size());
-    std::memcpy(buf.base, command.data(), command.size());
+    buf.len = entry.size();
+    buf.base = raft_malloc(entry.size());
+    std::memcpy(buf.base, entry.data(), entry.size());
     int rv = raft_apply(Raft(i), &proposal->req, &buf, 1,
                         [](struct ::raft_apply* req, int status, void*) {
                           auto* p = static_cast<Proposal*>(req->data);
@@ -149,11 +150,47 @@ TEST(SnapshotImageTest, RoundTripsAndRejectsGarbage) {
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->first, 0x0102030405060708ULL);
   EXPECT_EQ(decoded->second, "payload");
-  for (size_t cut = 0; cut < 16; ++cut) {
+  EXPECT_EQ(image.size() % 8, 0u);
+  for (size_t cut = 0; cut < image.size(); ++cut) {
     EXPECT_FALSE(DecodeSnapshotImage(image.substr(0, cut)).ok()) << cut;
   }
+  EXPECT_FALSE(DecodeSnapshotImage(image + std::string(8, '\0')).ok());
   image[0] = 'X';
   EXPECT_FALSE(DecodeSnapshotImage(image).ok());
+}
+
+TEST(EntryFramingTest, PadsToEightBytesAndRoundTrips) {
+  for (size_t size = 0; size < 20; ++size) {
+    std::string command(size, 'c');
+    std::string entry = EncodeEntry(command);
+    EXPECT_EQ(entry.size() % 8, 0u) << size;
+    auto decoded = DecodeEntry(entry);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(*decoded, command);
+    for (size_t cut = 0; cut < entry.size(); ++cut) {
+      EXPECT_FALSE(DecodeEntry(entry.substr(0, cut)).ok()) << size << "/" << cut;
+    }
+    EXPECT_FALSE(DecodeEntry(entry + std::string(8, '\0')).ok());
+  }
+}
+
+TEST_F(FixtureTest, MalformedEntryIsConsumedAsARejection) {
+  raft_fixture_elect(fixture_.get(), 0);
+  auto proposal = std::make_unique<Proposal>();
+  proposal->req.data = proposal.get();
+  ::raft_buffer buf;
+  buf.len = 3;
+  buf.base = raft_malloc(3);
+  std::memcpy(buf.base, "bad", 3);
+  ASSERT_EQ(raft_apply(Raft(0), &proposal->req, &buf, 1, nullptr), 0);
+  uint64_t index = proposal->req.index;
+  proposals_.push_back(std::move(proposal));
+  ASSERT_TRUE(raft_fixture_step_until_applied(fixture_.get(), kServers, index, kMaxMsecs));
+  for (unsigned i = 0; i < kServers; ++i) {
+    EXPECT_TRUE(machines_[i]->applied.empty());
+    ASSERT_EQ(verdicts_[i].size(), 1u);
+    EXPECT_TRUE(absl::IsInvalidArgument(verdicts_[i][0].second));
+  }
 }
 
 TEST_F(FixtureTest, AppliesTheSameCommandsInTheSameOrderEverywhere) {
