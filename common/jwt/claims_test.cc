@@ -279,6 +279,35 @@ TEST(ClaimsTest, UnknownFieldsSurviveReencoding) {
   EXPECT_EQ(out["nats"]["sub"]["allow"][0], "new");
 }
 
+TEST(ClaimsTest, NestedUnknownFieldsSurviveReencoding) {
+  KeyPair op = Gen(KeyType::kOperator);
+  KeyPair acc = Gen(KeyType::kAccount);
+  std::string a = acc.public_key().str();
+  std::string payload = R"({"sub":")" + a + R"(","iss":")" + op.public_key().str() +
+                        R"(","nats":{"type":"account","version":2,"limits":{"conn":2,"x_lim":1},)"
+                        R"("exports":[{"subject":"s","type":"stream","x_exp":"e"}],)"
+                        R"("imports":[{"subject":"i","account":")" +
+                        a +
+                        R"(","type":"stream","x_imp":[1]}],)"
+                        R"("signing_keys":[{"kind":"user_scope","key":")" +
+                        a + R"(","role":"r","x_sk":true,"template":{"x_tpl":2}}]}})";
+  std::string token = Forge(R"({"typ":"JWT","alg":"ed25519-nkey"})", payload, op);
+  absl::StatusOr<AccountClaims> claims = DecodeAccount(token);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  claims->nats.limits.account.conn = 9;
+  claims->nats.exports[0].advertise = true;
+  absl::StatusOr<std::string> again = Encode(*claims, op);
+  ASSERT_TRUE(again.ok());
+  Json nats = DecodeVerified(*again)->payload["nats"];
+  EXPECT_EQ(nats["limits"]["conn"], 9);
+  EXPECT_EQ(nats["limits"]["x_lim"], 1);
+  EXPECT_EQ(nats["exports"][0]["x_exp"], "e");
+  EXPECT_EQ(nats["exports"][0]["advertise"], true);
+  EXPECT_EQ(nats["imports"][0]["x_imp"], Json::parse("[1]"));
+  EXPECT_EQ(nats["signing_keys"][0]["x_sk"], true);
+  EXPECT_EQ(nats["signing_keys"][0]["template"]["x_tpl"], 2);
+}
+
 TEST(ClaimsTest, EncodeRejectsWrongSignerKind) {
   KeyPair op = Gen(KeyType::kOperator);
   KeyPair usr = Gen(KeyType::kUser);

@@ -218,6 +218,7 @@ void EncodeUserPermissionLimits(const UserPermissionLimits& in, Json& obj) {
 }
 
 absl::Status DecodeOperatorLimits(const Json& obj, OperatorLimits* out) {
+  out->raw = obj;
   LATTICE_RETURN_IF_ERROR(DecodeNatsLimits(obj, &out->nats));
   LATTICE_RETURN_IF_ERROR(ReadInt(obj, "imports", &out->account.imports));
   LATTICE_RETURN_IF_ERROR(ReadInt(obj, "exports", &out->account.exports));
@@ -238,7 +239,7 @@ absl::Status DecodeOperatorLimits(const Json& obj, OperatorLimits* out) {
 }
 
 Json EncodeOperatorLimits(const OperatorLimits& in) {
-  Json obj = Json::object();
+  Json obj = internal::ObjectOrEmpty(in.raw);
   EncodeNatsLimits(in.nats, obj);
   WriteInt(obj, "imports", in.account.imports);
   WriteInt(obj, "exports", in.account.exports);
@@ -247,6 +248,7 @@ Json EncodeOperatorLimits(const OperatorLimits& in) {
   WriteInt(obj, "conn", in.account.conn);
   WriteInt(obj, "leaf", in.account.leaf);
   EncodeJetStreamLimits(in.jetstream, obj);
+  obj.erase("tiered_limits");
   if (!in.tiered.empty()) {
     Json tiered = Json::object();
     for (const auto& [tier, limits] : in.tiered) {
@@ -263,6 +265,7 @@ absl::Status DecodeExports(const Json& arr, std::vector<Export>* out) {
   for (const Json& item : arr) {
     LATTICE_RETURN_IF_ERROR(ElementIsObject(item, "export"));
     Export e;
+    e.raw = item;
     LATTICE_RETURN_IF_ERROR(ReadString(item, "name", &e.name));
     LATTICE_RETURN_IF_ERROR(ReadString(item, "subject", &e.subject));
     LATTICE_RETURN_IF_ERROR(DecodeExportType(item, "type", &e.type));
@@ -299,7 +302,7 @@ absl::Status DecodeExports(const Json& arr, std::vector<Export>* out) {
 Json EncodeExports(const std::vector<Export>& in) {
   Json arr = Json::array();
   for (const Export& e : in) {
-    Json obj = Json::object();
+    Json obj = internal::ObjectOrEmpty(e.raw);
     WriteString(obj, "name", e.name);
     WriteString(obj, "subject", e.subject);
     EncodeExportType(e.type, obj, "type");
@@ -315,6 +318,8 @@ Json EncodeExports(const std::vector<Export>& in) {
         l["sampling"] = e.latency->sampling;
       l["results"] = e.latency->results;
       obj["service_latency"] = std::move(l);
+    } else {
+      obj.erase("service_latency");
     }
     WriteInt(obj, "account_token_position", e.account_token_position);
     WriteBool(obj, "advertise", e.advertise);
@@ -329,6 +334,7 @@ absl::Status DecodeImports(const Json& arr, std::vector<Import>* out) {
   for (const Json& item : arr) {
     LATTICE_RETURN_IF_ERROR(ElementIsObject(item, "import"));
     Import i;
+    i.raw = item;
     LATTICE_RETURN_IF_ERROR(ReadString(item, "name", &i.name));
     LATTICE_RETURN_IF_ERROR(ReadString(item, "subject", &i.subject));
     LATTICE_RETURN_IF_ERROR(ReadString(item, "account", &i.account));
@@ -345,7 +351,7 @@ absl::Status DecodeImports(const Json& arr, std::vector<Import>* out) {
 Json EncodeImports(const std::vector<Import>& in) {
   Json arr = Json::array();
   for (const Import& i : in) {
-    Json obj = Json::object();
+    Json obj = internal::ObjectOrEmpty(i.raw);
     WriteString(obj, "name", i.name);
     WriteString(obj, "subject", i.subject);
     WriteString(obj, "account", i.account);
@@ -365,6 +371,7 @@ absl::Status DecodeSigningKeys(const Json& arr, std::vector<SigningKey>* out) {
     if (item.is_string()) {
       key.key = item.get<std::string>();
     } else if (item.is_object()) {
+      key.raw = item;
       std::string kind;
       LATTICE_RETURN_IF_ERROR(ReadString(item, "kind", &kind));
       if (kind != "user_scope")
@@ -392,12 +399,16 @@ Json EncodeSigningKeys(const std::vector<SigningKey>& in) {
       arr.push_back(key.key);
       continue;
     }
+    Json obj = internal::ObjectOrEmpty(key.raw);
     Json templ = Json::object();
+    if (obj.contains("template") && obj["template"].is_object())
+      templ = obj["template"];
     EncodeUserPermissionLimits(key.scope->templ, templ);
-    arr.push_back(Json{{"kind", "user_scope"},
-                       {"key", key.key},
-                       {"role", key.scope->role},
-                       {"template", std::move(templ)}});
+    obj["kind"] = "user_scope";
+    obj["key"] = key.key;
+    obj["role"] = key.scope->role;
+    obj["template"] = std::move(templ);
+    arr.push_back(std::move(obj));
   }
   return arr;
 }

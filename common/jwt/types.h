@@ -101,6 +101,7 @@ struct OperatorLimits {
   AccountLimits account;
   JetStreamLimits jetstream;
   std::map<std::string, JetStreamLimits> tiered;
+  Json raw = Json::object();  // the decoded object; unknown fields survive re-encoding
   // All unlimited, JetStream disabled: what nsc puts in a new account.
   static OperatorLimits Unlimited();
 };
@@ -127,6 +128,7 @@ struct Export {
   bool advertise = false;
   std::string description;
   std::string info_url;
+  Json raw = Json::object();  // the decoded object; unknown fields survive re-encoding
 };
 
 struct Import {
@@ -138,6 +140,7 @@ struct Import {
   std::string local_subject;
   ExportType type = ExportType::kUnknown;
   bool share = false;
+  Json raw = Json::object();  // the decoded object; unknown fields survive re-encoding
 };
 
 // A signing key: a plain key, or a user scope whose template replaces the user's permissions.
@@ -148,6 +151,7 @@ struct UserScope {
 struct SigningKey {
   std::string key;
   std::optional<UserScope> scope;
+  Json raw = Json::object();  // the decoded scope object; unknown fields survive re-encoding
 };
 
 struct WeightedMapping {
@@ -157,6 +161,7 @@ struct WeightedMapping {
 };
 
 // JSON codecs. Decoders check every type and return InvalidArgument naming the bad field.
+// Encoders of structs with a `raw` member start from it, so fields we do not model survive.
 absl::Status DecodeUserPermissionLimits(const Json& obj, UserPermissionLimits* out);
 void EncodeUserPermissionLimits(const UserPermissionLimits& in, Json& obj);
 absl::Status DecodePermissions(const Json& obj, Permissions* out);
