@@ -1,0 +1,80 @@
+// Batch encoding: round trips, and every malformed input is refused without crashing.
+#include "controlplane/raft/batch_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace lattice::raft {
+namespace {
+
+store::Batch SampleBatch() {
+  store::Batch batch;
+  batch.revision = 77;  // not encoded
+  batch.actor = "admin@token";
+  batch.reason = "CreateAccount";
+  batch.unix_nanos = -5;
+  batch.mutations.push_back(store::Mutation::Put(store::Kind::kAccount, "ACC1", "jwt"));
+  batch.mutations.push_back(store::Mutation::Delete(store::Kind::kSigningKey, "SK1"));
+  batch.mutations.push_back(store::Mutation::Put(store::Kind::kNode, "", std::string(3, '\0')));
+  return batch;
+}
+
+TEST(BatchCodecTest, RoundTripsEveryField) {
+  store::Batch in = SampleBatch();
+  absl::StatusOr<store::Batch> out = DecodeBatch(EncodeBatch(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->revision, 0u);
+  EXPECT_EQ(out->actor, in.actor);
+  EXPECT_EQ(out->reason, in.reason);
+  EXPECT_EQ(out->unix_nanos, in.unix_nanos);
+  ASSERT_EQ(out->mutations.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(out->mutations[i].kind, in.mutations[i].kind);
+    EXPECT_EQ(out->mutations[i].key, in.mutations[i].key);
+    EXPECT_EQ(out->mutations[i].value, in.mutations[i].value);
+  }
+}
+
+TEST(BatchCodecTest, EmptyBatchRoundTrips) {
+  absl::StatusOr<store::Batch> out = DecodeBatch(EncodeBatch(store::Batch{}));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->mutations.empty());
+}
+
+TEST(BatchCodecTest, EveryTruncationAndTrailingByteIsRefused) {
+  std::string bytes = EncodeBatch(SampleBatch());
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(DecodeBatch(bytes.substr(0, cut)).ok()) << cut;
+  }
+  EXPECT_FALSE(DecodeBatch(bytes + "x").ok());
+}
+
+TEST(BatchCodecTest, RefusesUnknownVersionKindAndFlag) {
+  std::string bytes = EncodeBatch(SampleBatch());
+  std::string bad_version = bytes;
+  bad_version[0] = 2;
+  EXPECT_FALSE(DecodeBatch(bad_version).ok());
+
+  store::Batch one;
+  one.mutations.push_back(store::Mutation::Put(store::Kind::kAccount, "k", "v"));
+  std::string single = EncodeBatch(one);
+  // version(1) + nanos(8) + actor(4) + reason(4) + count(4) = 21: the kind byte follows.
+  std::string bad_kind = single;
+  bad_kind[21] = 7;
+  EXPECT_FALSE(DecodeBatch(bad_kind).ok());
+  std::string bad_flag = single;
+  bad_flag[21 + 1 + 4 + 1] = 2;
+  EXPECT_FALSE(DecodeBatch(bad_flag).ok());
+}
+
+TEST(BatchCodecTest, HugeCountsDoNotAllocate) {
+  std::string bytes(1, '\x01');
+  bytes += std::string(8, '\0') + std::string(4, '\0') + std::string(4, '\0');
+  bytes += std::string("\xff\xff\xff\xff", 4);
+  EXPECT_FALSE(DecodeBatch(bytes).ok());
+  std::string huge_string(1, '\x01');
+  huge_string += std::string(8, '\0') + std::string("\xff\xff\xff\x7f", 4);
+  EXPECT_FALSE(DecodeBatch(huge_string).ok());
+}
+
+}  // namespace
+}  // namespace lattice::raft

@@ -1,0 +1,198 @@
+// StoreStateMachine: Raft entries applied to RocksStore with revision == Raft index.
+#include "controlplane/raft/store_state_machine.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+#include "common/base/check.h"
+#include "common/base/log.h"
+#include "common/base/status_macros.h"
+#include "controlplane/raft/batch_codec.h"
+#include "controlplane/raft/snapshot_archive.h"
+#include "controlplane/store/rocks_store.h"
+
+namespace lattice::raft {
+namespace {
+
+constexpr char kCurrentFile[] = "CURRENT";
+constexpr char kGenerationPrefix[] = "store-";
+
+std::string GenerationDir(const std::string& dir, uint64_t generation) {
+  return absl::StrCat(dir, "/", kGenerationPrefix, generation);
+}
+
+// A store that, once `retired` is set and its last reader lets go, closes and removes `path`.
+std::shared_ptr<store::Store> OwnedStore(std::unique_ptr<store::RocksStore> store, std::string path,
+                                         std::shared_ptr<std::atomic<bool>> retired) {
+  return std::shared_ptr<store::Store>(store.release(), [path, retired](store::Store* s) {
+    delete s;
+    if (retired->load()) {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  });
+}
+
+// Writes `dir/CURRENT` = generation via a synced temp file and rename, then syncs the directory.
+absl::Status WriteCurrent(const std::string& dir, uint64_t generation) {
+  const std::string tmp = absl::StrCat(dir, "/", kCurrentFile, ".tmp");
+  const std::string text = std::to_string(generation) + "\n";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::fsync(fd) != 0) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return absl::InternalError("write " + tmp);
+  }
+  ::close(fd);
+  if (std::rename(tmp.c_str(), absl::StrCat(dir, "/", kCurrentFile).c_str()) != 0) {
+    return absl::InternalError("rename " + tmp);
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StoreStateMachine>> StoreStateMachine::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("create ", dir, ": ", ec.message()));
+  }
+  uint64_t generation = 0;
+  std::ifstream current(absl::StrCat(dir, "/", kCurrentFile));
+  if (current.is_open() && !(current >> generation)) {
+    return absl::DataLossError(absl::StrCat(dir, "/", kCurrentFile, " is unreadable"));
+  }
+  // Generations other than the live one are leftovers of interrupted restores or snapshots.
+  const std::string live_name = absl::StrCat(kGenerationPrefix, generation);
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory() && name != live_name) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+  LATTICE_ASSIGN_OR_RETURN(auto rocks, store::RocksStore::Open(GenerationDir(dir, generation)));
+  if (!current.is_open()) {
+    LATTICE_RETURN_IF_ERROR(WriteCurrent(dir, generation));
+  }
+  auto retired = std::make_shared<std::atomic<bool>>(false);
+  auto live = OwnedStore(std::move(rocks), GenerationDir(dir, generation), retired);
+  return std::unique_ptr<StoreStateMachine>(
+      new StoreStateMachine(dir, generation, std::move(live), std::move(retired)));
+}
+
+StoreStateMachine::StoreStateMachine(std::string dir, uint64_t generation,
+                                     std::shared_ptr<store::Store> store,
+                                     std::shared_ptr<std::atomic<bool>> retired)
+    : dir_(std::move(dir)),
+      generation_(generation),
+      retired_(std::move(retired)),
+      store_(std::move(store)) {}
+
+std::shared_ptr<const store::Store> StoreStateMachine::store() const {
+  return live();
+}
+
+std::shared_ptr<store::Store> StoreStateMachine::live() const {
+  MutexLock lock(&mu_);
+  return store_;
+}
+
+absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) {
+  std::shared_ptr<store::Store> store = live();
+  const uint64_t revision = store->revision();
+  if (index <= revision) {
+    return absl::OkStatus();  // replayed after a restart: already in the store
+  }
+  absl::StatusOr<store::Batch> batch = DecodeBatch(command);
+  // Storage failures below would make this replica diverge from the others: stop the process so
+  // the entry is applied again after a restart, rather than acknowledging a write we lost.
+  for (uint64_t gap = revision + 1; gap < index; ++gap) {
+    store::Batch filler;
+    filler.revision = gap;
+    filler.actor = "raft";
+    filler.reason = "raft entry without a store command";
+    absl::Status filled = store->Apply(filler);
+    if (!filled.ok()) {
+      LATTICE_LOG(kFatal) << "raft: store cannot record index " << gap << ": " << filled;
+      std::abort();
+    }
+  }
+  if (!batch.ok()) {
+    return batch.status();  // the index stays a gap; the next command fills it
+  }
+  batch->revision = index;
+  absl::Status applied = store->Apply(*batch);
+  if (!applied.ok()) {
+    LATTICE_LOG(kFatal) << "raft: store cannot apply index " << index << ": " << applied;
+    std::abort();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> StoreStateMachine::Snapshot(uint64_t index) {
+  const std::string scratch = absl::StrCat(dir_, "/snapshot-", generation_, "-", ++scratch_);
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  absl::Status made = live()->Checkpoint(scratch);
+  absl::StatusOr<std::string> packed = made.ok() ? PackDirectory(scratch) : made;
+  std::filesystem::remove_all(scratch, ec);
+  return packed;
+}
+
+absl::Status StoreStateMachine::Restore(uint64_t index, std::string_view snapshot) {
+  const uint64_t next = generation_ + 1;
+  const std::string target = GenerationDir(dir_, next);
+  std::error_code ec;
+  std::filesystem::remove_all(target, ec);
+  absl::Status unpacked = UnpackDirectory(snapshot, target);
+  if (!unpacked.ok()) {
+    std::filesystem::remove_all(target, ec);
+    return unpacked;
+  }
+  absl::StatusOr<std::unique_ptr<store::RocksStore>> opened = store::RocksStore::Open(target);
+  if (!opened.ok()) {
+    std::filesystem::remove_all(target, ec);
+    return opened.status();
+  }
+  if ((*opened)->revision() > index) {
+    std::filesystem::remove_all(target, ec);
+    return absl::DataLossError(absl::StrCat("raft snapshot at index ", index,
+                                            " holds store revision ", (*opened)->revision()));
+  }
+  LATTICE_RETURN_IF_ERROR(WriteCurrent(dir_, next));
+  auto retired = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<store::Store> replacement = OwnedStore(std::move(*opened), target, retired);
+  std::shared_ptr<store::Store> old;
+  {
+    MutexLock lock(&mu_);
+    old = std::move(store_);
+    store_ = std::move(replacement);
+  }
+  // The old generation closes and its directory goes when its last reader lets go.
+  retired_->store(true);
+  retired_ = std::move(retired);
+  generation_ = next;
+  old.reset();
+  LATTICE_LOG(kInfo) << "raft: restored store from snapshot at index " << index << " (revision "
+                     << live()->revision() << ")";
+  return absl::OkStatus();
+}
+
+}  // namespace lattice::raft

@@ -1,0 +1,63 @@
+// StoreStateMachine: the control plane's RocksDB store as the replicated state machine.
+//
+// Index/revision mapping: the store's revision IS the Raft index of the last applied entry that
+// the store has seen, so revision() + 1 == index holds for every batch the store receives.
+// Raft indexes include configuration and barrier entries that never reach the state machine;
+// before applying a command at index i, the gap (revision, i) is filled with empty batches
+// (actor "raft", no mutations, one audit record each) so the store's "revision + 1" rule still
+// holds. Filler batches are identical on every replica, so stores stay byte-for-byte comparable.
+// The revision commits atomically with each batch (RocksStore keeps it in the same WriteBatch), so
+// after a crash, entries with index <= revision() are recognised as replays and skipped.
+//
+// A command is an EncodeBatch() buffer. The Batch's revision field is ignored: it is assigned from
+// the index at apply time. A command that does not decode is consumed (its index becomes a gap)
+// and the proposer gets InvalidArgument.
+//
+// Snapshots are RocksDB checkpoints packed with PackDirectory; Restore unpacks one into a new
+// generation directory, opens it, and atomically switches `dir/CURRENT` to it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+#include "common/base/mutex.h"
+#include "controlplane/raft/state_machine.h"
+#include "controlplane/store/store.h"
+
+namespace lattice::raft {
+
+// Owned by the control-plane process next to its Replica; outlives the Replica.
+// Thread: StateMachine methods on the Replica's loop thread; store() and revision() from any
+// thread (a reader keeps its shared_ptr for the duration of a read; a Restore swaps in a new
+// store and the old one closes, and its directory is removed, when the last reader lets go).
+class StoreStateMachine final : public StateMachine {
+ public:
+  // Opens or creates the store generations under `dir` and removes stale ones.
+  static absl::StatusOr<std::unique_ptr<StoreStateMachine>> Open(const std::string& dir);
+
+  // The live store, read-only: every write goes through Raft.
+  std::shared_ptr<const store::Store> store() const;
+  uint64_t revision() const { return store()->revision(); }
+
+  absl::Status Apply(uint64_t index, std::string_view command) override;
+  absl::StatusOr<std::string> Snapshot(uint64_t index) override;
+  absl::Status Restore(uint64_t index, std::string_view snapshot) override;
+
+ private:
+  StoreStateMachine(std::string dir, uint64_t generation, std::shared_ptr<store::Store> store,
+                    std::shared_ptr<std::atomic<bool>> retired);
+  std::shared_ptr<store::Store> live() const;
+
+  const std::string dir_;
+  uint64_t generation_;  // loop thread (and Open)
+  uint64_t scratch_ = 0;
+  std::shared_ptr<std::atomic<bool>> retired_;  // the live generation's; set when replaced
+  mutable Mutex mu_;
+  std::shared_ptr<store::Store> store_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lattice::raft
