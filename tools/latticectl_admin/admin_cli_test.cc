@@ -1,0 +1,187 @@
+// Tests for the admin commands against a real in-process control server on port 0.
+#include "tools/latticectl_admin/admin_cli.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+#include "common/jwt/claims.h"
+#include "common/nkeys/nkeys.h"
+#include "controlplane/api/server.h"
+#include "controlplane/store/rocks_store.h"
+
+namespace lattice::latticectl_admin {
+namespace {
+
+namespace v1 = ::lattice::control::v1;
+
+constexpr char kToken[] = "cli-test-token-0123456789";
+
+nkeys::KeyPair NewKey(nkeys::KeyType type) {
+  return *nkeys::KeyPair::Generate(type);
+}
+
+class AdminCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/cli" + std::to_string(counter++);
+    ASSERT_EQ(mkdir(dir_.c_str(), 0700), 0);
+    store_ = *store::RocksStore::Open(dir_ + "/db");
+    frontend_ = std::make_unique<frontend::Frontend>(store_.get(), &vault_);
+    auth_ = std::make_unique<api::Authenticator>(
+        std::map<std::string, std::string>{{kToken, "cli"}}, false);
+    server_ = *api::ControlServer::Start(api::ServerOptions(), frontend_.get(), auth_.get());
+    address_ = "127.0.0.1:" + std::to_string(server_->port());
+
+    auto op = jwt::NewOperatorClaims(*nkeys::OperatorPublicKey::FromKey(op_kp_.public_key()));
+    op.std.name = "cli-op";
+    op.nats.signing_keys = {sk_kp_.public_key().str()};
+    WriteFile("op.jwt", *jwt::Encode(op, op_kp_));
+    WriteFile("sk.seed", std::string(sk_kp_.EncodedSeed().view()) + "\n");
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  std::string WriteFile(const std::string& name, const std::string& contents) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << contents;
+    return path;
+  }
+
+  // Runs `latticectl --server ... --token ... <args>`.
+  int Run(std::vector<std::string> args, bool with_token = true) {
+    out_.str("");
+    err_.str("");
+    std::vector<std::string> full = {"--server", address_};
+    if (with_token) {
+      full.push_back("--token");
+      full.push_back(kToken);
+    }
+    full.insert(full.end(), args.begin(), args.end());
+    return RunAdminCommand(full, out_, err_);
+  }
+
+  std::string dir_;
+  accounts::KeyVault vault_ = *accounts::KeyVault::FromKey(std::string(32, 'c'));
+  std::unique_ptr<store::RocksStore> store_;
+  std::unique_ptr<frontend::Frontend> frontend_;
+  std::unique_ptr<api::Authenticator> auth_;
+  std::unique_ptr<api::ControlServer> server_;
+  std::string address_;
+  nkeys::KeyPair op_kp_ = NewKey(nkeys::KeyType::kOperator);
+  nkeys::KeyPair sk_kp_ = NewKey(nkeys::KeyType::kOperator);
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(AdminCliTest, RefusedWithoutToken) {
+  EXPECT_EQ(Run({"operator", "get"}, false), 1);
+  EXPECT_NE(err_.str().find("UNAUTHENTICATED"), std::string::npos) << err_.str();
+}
+
+TEST_F(AdminCliTest, OperatorAccountsUsersWithPlansTablesAndJson) {
+  ASSERT_EQ(Run({"plan", "operator", "push", dir_ + "/op.jwt"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("+ operator/" + op_kp_.public_key().str()), std::string::npos);
+  EXPECT_NE(out_.str().find("dry run: nothing written"), std::string::npos);
+  EXPECT_EQ(frontend_->revision(), 0u);
+  ASSERT_EQ(Run({"operator", "push", dir_ + "/op.jwt"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("applied at revision 1"), std::string::npos) << out_.str();
+  ASSERT_EQ(Run({"operator", "get"}), 0);
+  EXPECT_NE(out_.str().find("cli-op"), std::string::npos);
+
+  ASSERT_EQ(Run({"signing-key", "add", "--seed-file", dir_ + "/sk.seed"}), 0) << err_.str();
+  ASSERT_EQ(Run({"account", "create", "team", "--max-conns", "5", "--export", "svc.>:service"}), 0)
+      << err_.str();
+  EXPECT_NE(out_.str().find("nats.limits.conn: (none) -> 5"), std::string::npos) << out_.str();
+
+  // A pre-signed account that imports a service the exporter does not have: plan shows why.
+  nkeys::KeyPair acc = NewKey(nkeys::KeyType::kAccount);
+  auto claims = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(acc.public_key()));
+  claims.std.name = "shop";
+  ASSERT_EQ(Run({"account", "get", "team", "--json"}), 0);
+  std::string team_key = nlohmann::json::parse(out_.str())["public_key"];
+  jwt::Import imp;
+  imp.account = team_key;
+  imp.subject = "other.thing";
+  imp.type = jwt::ExportType::kService;
+  claims.nats.imports.push_back(imp);
+  std::string bad = WriteFile("shop.jwt", *jwt::Encode(claims, sk_kp_));
+  EXPECT_EQ(Run({"account", "push", bad, "--dry-run"}), 1);
+  EXPECT_NE(out_.str().find("! error:"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("no matching service export"), std::string::npos);
+  EXPECT_EQ(Run({"account", "push", bad}), 1);
+  EXPECT_NE(err_.str().find("FAILED_PRECONDITION"), std::string::npos) << err_.str();
+  claims.nats.imports[0].subject = "svc.time";
+  std::string good = WriteFile("shop2.jwt", *jwt::Encode(claims, sk_kp_));
+  ASSERT_EQ(Run({"account", "push", good}), 0) << err_.str();
+
+  ASSERT_EQ(Run({"account", "list"}), 0);
+  EXPECT_NE(out_.str().find("NAME"), std::string::npos);
+  EXPECT_NE(out_.str().find("shop"), std::string::npos);
+  EXPECT_NE(out_.str().find("team"), std::string::npos);
+  ASSERT_EQ(Run({"account", "list", "--json", "--page-size", "1", "--all"}), 0);
+  EXPECT_EQ(nlohmann::json::parse(out_.str())["accounts"].size(), 2u);
+
+  ASSERT_EQ(Run({"user", "create", "--account", "team", "alice", "--pub-allow", "svc.>"}), 0)
+      << err_.str();
+  EXPECT_NE(out_.str().find("-----BEGIN NATS USER JWT-----"), std::string::npos);
+  EXPECT_NE(out_.str().find("-----BEGIN USER NKEY SEED-----"), std::string::npos);
+  EXPECT_EQ(Run({"user", "create", "--account", "shop", "bob"}), 1);  // not managed
+
+  EXPECT_EQ(Run({"account", "delete", "team"}), 1);  // shop imports from it
+  ASSERT_EQ(Run({"account", "delete", "shop"}), 0) << err_.str();
+  ASSERT_EQ(Run({"audit", "--json"}), 0);
+  EXPECT_GE(nlohmann::json::parse(out_.str())["entries"].size(), 5u);
+  ASSERT_EQ(Run({"watch", "--from", "0", "--kind", "account", "--count", "2"}), 0);
+  EXPECT_NE(out_.str().find("account/" + team_key), std::string::npos) << out_.str();
+}
+
+TEST_F(AdminCliTest, TopologyCommandsAndNodeAckState) {
+  ASSERT_EQ(Run({"cluster", "put", "east"}), 0) << err_.str();
+  ASSERT_EQ(Run({"plan", "gateway", "put", "east", "west"}), 1);
+  EXPECT_NE(out_.str().find("cluster \"west\" does not exist"), std::string::npos);
+  ASSERT_EQ(Run({"cluster", "put", "west", "--description", "dr site"}), 0);
+  ASSERT_EQ(Run({"gateway", "put", "east", "west"}), 0);
+  ASSERT_EQ(Run({"cluster", "put", "west", "--create-only"}), 1);
+  EXPECT_NE(err_.str().find("ALREADY_EXISTS"), std::string::npos);
+  ASSERT_EQ(Run({"gateway", "list"}), 0);
+  EXPECT_NE(out_.str().find("east  west"), std::string::npos) << out_.str();
+
+  v1::Register reg;
+  reg.set_node_id("n1");
+  reg.set_cluster("east");
+  reg.add_client_urls("nats://127.0.0.1:4222");
+  ASSERT_TRUE(frontend_->RegisterNode(reg).ok());
+  v1::Ack ack;
+  ack.set_resource_type("accounts");
+  ack.set_version("a-3");
+  ASSERT_TRUE(frontend_->RecordAck("n1", ack).ok());
+  ack.set_version("a-4");
+  ack.set_error("bad jwt");
+  ASSERT_TRUE(frontend_->RecordAck("n1", ack).ok());
+  ASSERT_EQ(Run({"node", "list", "--cluster", "east"}), 0);
+  EXPECT_NE(out_.str().find("accounts=a-3"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("accounts=a-4 (bad jwt)"), std::string::npos) << out_.str();
+
+  ASSERT_EQ(Run({"leaf", "put", "hub", "--node", "n1", "--url", "nats-leaf://hub:7422"}), 0)
+      << err_.str();
+  ASSERT_EQ(Run({"plan", "cluster", "delete", "east"}), 1);
+  EXPECT_NE(out_.str().find("- cluster/east"), std::string::npos) << out_.str();
+  ASSERT_EQ(Run({"cluster", "get", "west", "--json"}), 0);
+  auto west = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(west["cluster"]["description"], "dr site");
+  std::string rev = west["cluster"]["meta"]["revision"];
+  EXPECT_EQ(Run({"cluster", "put", "west", "--expected-revision", "999"}), 1);
+  EXPECT_NE(err_.str().find("ABORTED"), std::string::npos);
+  EXPECT_EQ(Run({"cluster", "put", "west", "--expected-revision", rev}), 0) << err_.str();
+  EXPECT_EQ(Run({"bogus", "thing"}), 2);
+}
+
+}  // namespace
+}  // namespace lattice::latticectl_admin
