@@ -12,8 +12,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 #include "accountd/account_cache.h"
+#include "accountd/control_source.h"
 #include "accountd/dir_source.h"
 #include "accountd/file_util.h"
 #include "accountd/http_resolver.h"
@@ -27,10 +29,13 @@ namespace lattice::accountd {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: accountd --operator OP.jwt --http HOST:PORT [--dir DIR [--poll SECONDS]]\n"
+    "usage: accountd --operator OP.jwt --http HOST:PORT\n"
+    "                [--control HOST:PORT[,...] [--token T] | --dir DIR [--poll SECONDS]]\n"
     "                [--nats URL[,URL...] --creds SYS.creds] [--cache DIR] [--debug]\n"
     "  --operator  operator JWT (bare or decorated) that every account must chain to\n"
     "  --http      listen address of the /jwt/v1 resolver API (port 0 = any free port)\n"
+    "  --control   account source: lattice-control replicas (Admin.Watch, Admin.PutAccount)\n"
+    "  --token     bearer token for --control (default $LATTICE_CONTROL_TOKEN)\n"
     "  --dir       account source: a folder of <pubkey>.jwt files (POSTs are written there)\n"
     "  --poll      rescan --dir every SECONDS (default 10, 0 = never)\n"
     "  --nats      NATS servers to join as a system-account client ($SYS resolver)\n"
@@ -92,8 +97,8 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, int* p
 absl::Status Run(const Flags& flags) {
   if (!flags.Has("operator") || !flags.Has("http"))
     return absl::InvalidArgumentError("--operator and --http are required");
-  if (flags.Has("control"))
-    return absl::UnimplementedError("--control: this build has no control-plane source yet");
+  if (flags.Has("control") && flags.Has("dir"))
+    return absl::InvalidArgumentError("give --control or --dir, not both");
   std::string host;
   int port = 0;
   LATTICE_RETURN_IF_ERROR(SplitHostPort(flags.Get("http"), &host, &port));
@@ -104,7 +109,16 @@ absl::Status Run(const Flags& flags) {
                            AccountCache::Create(operator_jwt, flags.Get("cache")));
 
   std::unique_ptr<AccountSource> source;
-  if (flags.Has("dir")) {
+  if (flags.Has("control")) {
+    ControlSourceOptions options;
+    options.addresses = absl::StrSplit(flags.Get("control"), ',', absl::SkipEmpty());
+    options.token = flags.Get("token");
+    if (options.token.empty()) {
+      const char* env = std::getenv("LATTICE_CONTROL_TOKEN");
+      options.token = env != nullptr ? env : "";
+    }
+    source = std::make_unique<ControlSource>(std::move(options));
+  } else if (flags.Has("dir")) {
     int poll_seconds = 10;
     if (flags.Has("poll") && !absl::SimpleAtoi(flags.Get("poll"), &poll_seconds))
       return absl::InvalidArgumentError("--poll needs a number of seconds");

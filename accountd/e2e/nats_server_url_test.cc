@@ -13,6 +13,7 @@
 #include "httplib.h"
 #include <nats/nats.h>
 
+#include "accountd/e2e/nats_test_client.h"
 #include "accountd/testing/process.h"
 #include "accountd/testing/temp_dir.h"
 #include "accountd/testing/test_chain.h"
@@ -28,50 +29,7 @@ void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
 
-// A libnats connection that does not reconnect, so a server-side close is final.
-class Client {
- public:
-  static std::unique_ptr<Client> Connect(const std::string& url, const std::string& creds,
-                                         natsStatus* status) {
-    natsOptions* opts = nullptr;
-    natsOptions_Create(&opts);
-    natsOptions_SetURL(opts, url.c_str());
-    natsOptions_SetUserCredentialsFromFiles(opts, creds.c_str(), nullptr);
-    natsOptions_SetAllowReconnect(opts, false);
-    natsConnection* nc = nullptr;
-    *status = natsConnection_Connect(&nc, opts);
-    natsOptions_Destroy(opts);
-    if (*status != NATS_OK)
-      return nullptr;
-    return std::unique_ptr<Client>(new Client(nc));
-  }
-  ~Client() {
-    if (sub_ != nullptr)
-      natsSubscription_Destroy(sub_);
-    natsConnection_Destroy(nc_);
-  }
-  natsConnection* nc() { return nc_; }
-  bool Closed() { return natsConnection_IsClosed(nc_); }
-  void Subscribe(const std::string& subject) {
-    ASSERT_EQ(natsConnection_SubscribeSync(&sub_, nc_, subject.c_str()), NATS_OK);
-    ASSERT_EQ(natsConnection_Flush(nc_), NATS_OK);
-  }
-  // Publishes `subject` and waits briefly for the subscription to receive something.
-  bool PublishAndReceive(const std::string& subject) {
-    natsConnection_PublishString(nc_, subject.c_str(), "x");
-    natsConnection_Flush(nc_);
-    natsMsg* msg = nullptr;
-    if (natsSubscription_NextMsg(&msg, sub_, 200) != NATS_OK)
-      return false;
-    natsMsg_Destroy(msg);
-    return true;
-  }
-
- private:
-  explicit Client(natsConnection* nc) : nc_(nc) {}
-  natsConnection* nc_;
-  natsSubscription* sub_ = nullptr;
-};
+using Client = testing::NatsTestClient;
 
 class NatsServerUrlResolverTest : public ::testing::Test {
  protected:

@@ -168,16 +168,20 @@ absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::st
   return last;
 }
 
-absl::StatusOr<std::string> AccountdBinary() {
+absl::StatusOr<std::string> RunfileBinary(const std::string& relative) {
   for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
     const char* root = std::getenv(var);
     if (root == nullptr || *root == '\0')
       continue;
-    const std::string path = absl::StrCat(root, "/lattice/accountd/accountd");
+    const std::string path = absl::StrCat(root, "/lattice/", relative);
     if (access(path.c_str(), X_OK) == 0)
       return path;
   }
-  return absl::NotFoundError("accountd binary not in runfiles (add //accountd to data)");
+  return absl::NotFoundError(absl::StrCat(relative, " not in runfiles (add it to data)"));
+}
+
+absl::StatusOr<std::string> AccountdBinary() {
+  return RunfileBinary("accountd/accountd");
 }
 
 }  // namespace lattice::accountd::testing

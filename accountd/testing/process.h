@@ -67,6 +67,8 @@ absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::st
 
 // $NATS_SERVER_BIN or /usr/sbin/nats-server.
 std::string NatsServerBinary();
+// An executable from the test's runfiles, by workspace-relative path ("accountd/accountd").
+absl::StatusOr<std::string> RunfileBinary(const std::string& path);
 // The accountd binary from the test's runfiles.
 absl::StatusOr<std::string> AccountdBinary();
 

@@ -1,0 +1,187 @@
+// ControlSource: Watch stream into snapshots and changes; PutAccount for writes.
+#include "accountd/control_source.h"
+
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "grpcpp/grpcpp.h"
+
+#include "common/base/log.h"
+#include "lattice/control/v1/admin.grpc.pb.h"
+
+namespace lattice::accountd {
+namespace {
+
+namespace v1 = ::lattice::control::v1;
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok())
+    return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+bool IsDeletion(const v1::WatchEvent& event) {
+  return event.deleted() || (event.has_account() && event.account().deleted());
+}
+
+}  // namespace
+
+ControlSource::ControlSource(ControlSourceOptions options) : options_(std::move(options)) {
+  for (const std::string& address : options_.addresses)
+    channels_.push_back(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+ControlSource::~ControlSource() {
+  Stop();
+}
+
+std::string ControlSource::Describe() const {
+  return absl::StrCat("control ", absl::StrJoin(options_.addresses, ","));
+}
+
+absl::Status ControlSource::Start(AccountSink* sink) {
+  if (channels_.empty())
+    return absl::InvalidArgumentError("--control needs at least one host:port");
+  sink_ = sink;
+  {
+    MutexLock lock(&mu_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { WatchLoop(); });
+  return absl::OkStatus();
+}
+
+void ControlSource::Stop() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    if (active_ != nullptr)
+      active_->TryCancel();
+  }
+  wake_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void ControlSource::AddAuth(grpc::ClientContext* ctx) const {
+  if (!options_.token.empty())
+    ctx->AddMetadata("authorization", "Bearer " + options_.token);
+}
+
+void ControlSource::WatchLoop() {
+  size_t next = 0;
+  while (true) {
+    {
+      MutexLock lock(&mu_);
+      if (stopping_)
+        return;
+    }
+    const size_t index = next++ % channels_.size();
+    absl::Status ended = WatchOnce(channels_[index]);
+    sink_->OnConnected(false);
+    {
+      std::unique_lock<std::mutex> lock(mu_.native());
+      if (stopping_)
+        return;
+      LATTICE_LOG(kWarn) << "accountd: watch on " << options_.addresses[index]
+                         << " ended: " << ended << "; serving from the cache";
+      wake_.wait_for(lock, options_.retry_wait,
+                     [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; });
+    }
+  }
+}
+
+absl::Status ControlSource::WatchOnce(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::Admin::NewStub(channel);
+  grpc::ClientContext ctx;
+  AddAuth(&ctx);
+  {
+    MutexLock lock(&mu_);
+    if (stopping_)
+      return absl::CancelledError("stopping");
+    active_ = &ctx;
+  }
+  v1::WatchRequest request;
+  request.set_from_revision(0);
+  request.add_kinds("account");
+  std::unique_ptr<grpc::ClientReader<v1::WatchEvent>> reader = stub->Watch(&ctx, request);
+  std::map<std::string, std::string> backlog;  // the state up to the synced marker
+  bool synced = false;
+  v1::WatchEvent event;
+  while (reader->Read(&event)) {
+    if (event.synced()) {
+      if (!synced) {
+        std::vector<std::string> jwts;
+        jwts.reserve(backlog.size());
+        for (auto& [key, jwt] : backlog)
+          jwts.push_back(std::move(jwt));
+        backlog.clear();
+        sink_->OnSnapshot(jwts);
+        sink_->OnConnected(true);
+        synced = true;
+      }
+      continue;
+    }
+    if (event.kind() != "account")
+      continue;
+    const std::string key = event.has_account() ? event.account().public_key() : event.key();
+    if (!synced) {
+      if (IsDeletion(event))
+        backlog.erase(key);
+      else if (event.has_account())
+        backlog[key] = event.account().jwt();
+    } else if (IsDeletion(event)) {
+      sink_->OnDelete(key);
+    } else if (event.has_account()) {
+      sink_->OnUpsert(event.account().jwt());
+    }
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  {
+    MutexLock lock(&mu_);
+    active_ = nullptr;
+  }
+  return status.ok() ? absl::UnavailableError("stream closed by the server") : status;
+}
+
+absl::Status ControlSource::Post(const std::string& public_key, const std::string& jwt) {
+  absl::Status last = absl::UnavailableError("no control-plane address");
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    auto stub = v1::Admin::NewStub(channels_[i]);
+    grpc::ClientContext ctx;
+    AddAuth(&ctx);
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.write_timeout);
+    v1::PutAccountRequest request;
+    request.set_jwt(jwt);
+    v1::WriteResponse response;
+    grpc::Status status = stub->PutAccount(&ctx, request, &response);
+    if (status.ok()) {
+      if (!response.plan().errors().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "control plane refused the account: ", absl::StrJoin(response.plan().errors(), "; ")));
+      }
+      return absl::OkStatus();
+    }
+    switch (status.error_code()) {
+      case grpc::StatusCode::UNAVAILABLE:
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+      case grpc::StatusCode::CANCELLED:
+        last = absl::UnavailableError(absl::StrCat("control plane ", options_.addresses[i],
+                                                   " unreachable: ", status.error_message()));
+        continue;
+      case grpc::StatusCode::UNAUTHENTICATED:
+      case grpc::StatusCode::PERMISSION_DENIED:
+        // accountd's own credentials are wrong: the caller's JWT is not at fault.
+        return absl::InternalError(
+            absl::StrCat("control plane rejected accountd's token: ", status.error_message()));
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("control plane refused the account: ", status.error_message()));
+    }
+  }
+  return last;
+}
+
+}  // namespace lattice::accountd

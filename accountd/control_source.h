@@ -1,0 +1,66 @@
+// ControlSource: accounts from the Lattice control plane (lattice.control.v1.Admin over gRPC).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+
+#include "accountd/account_source.h"
+#include "common/base/mutex.h"
+
+namespace grpc {
+class Channel;
+class ClientContext;
+}  // namespace grpc
+
+namespace lattice::accountd {
+
+struct ControlSourceOptions {
+  std::vector<std::string> addresses;  // host:port of each control-plane replica
+  std::string token;                   // bearer token for the Admin API
+  std::chrono::milliseconds retry_wait{500};
+  std::chrono::milliseconds write_timeout{5000};
+};
+
+// Runs `Admin.Watch(from_revision=0, kinds=["account"])` on a background thread: the backlog up
+// to the `synced` marker is the current state (one event per live account), delivered as one
+// snapshot, and every later event as an upsert or delete (tombstoned accounts are deletes).
+// When the stream breaks it reports disconnected, waits `retry_wait` and resyncs from the next
+// replica, again by snapshot. Post is `Admin.PutAccount`, tried on each replica until one
+// answers. Owned by main. Thread: Start/Stop from the owner, Post from any thread; the sink is
+// called from the watch thread only.
+class ControlSource : public AccountSource {
+ public:
+  explicit ControlSource(ControlSourceOptions options);
+  ~ControlSource() override;
+
+  absl::Status Start(AccountSink* sink) override;
+  void Stop() override;
+  // InvalidArgument when the control plane refuses the JWT (with its reason), Unavailable when
+  // no replica answers.
+  absl::Status Post(const std::string& public_key, const std::string& jwt) override;
+  std::string Describe() const override;
+
+ private:
+  void WatchLoop();
+  // One Watch stream against `channel` until it ends; returns why it ended.
+  absl::Status WatchOnce(const std::shared_ptr<grpc::Channel>& channel);
+  void AddAuth(grpc::ClientContext* ctx) const;
+
+  const ControlSourceOptions options_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  AccountSink* sink_ = nullptr;  // set by Start before the thread runs
+  std::thread thread_;
+
+  Mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;  // the stream to cancel on Stop
+};
+
+}  // namespace lattice::accountd
