@@ -1,6 +1,7 @@
 // OutboundBuffer: chunked append under a mutex, lock-free writev on the owning loop.
 #include "dataplane/server/outbound_buffer.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -80,7 +81,12 @@ FlushResult OutboundBuffer::WriteTo(int fd, size_t* written) {
       Chunk& chunk = writing_[i];
       iov_.push_back(iovec{chunk.data.get() + chunk.begin, chunk.end - chunk.begin});
     }
-    ssize_t n = writev(fd, iov_.data(), static_cast<int>(iov_.size()));
+    // sendmsg = writev plus MSG_NOSIGNAL: a peer that reset the connection must not SIGPIPE
+    // the whole process (embedding programs and tests do not ignore the signal).
+    msghdr msg{};
+    msg.msg_iov = iov_.data();
+    msg.msg_iovlen = iov_.size();
+    ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
