@@ -151,6 +151,67 @@ TEST_P(AuthTest, SubscribePermissionViolationsKeepTheConnection) {
       << DescribeOps(ops);
 }
 
+TEST_P(AuthTest, AllowResponsesPermitsOneReplyPerRequest) {
+  START_SERVER_OR_FAIL(server, {.config_text = R"(
+authorization {
+  users = [
+    {user: admin, password: adminpw}
+    {user: svc, password: svcpw, permissions: {subscribe: "requests", allow_responses: true}}
+  ]
+}
+)"});
+  ASSERT_OK_AND_ASSIGN(
+      auto svc, RawClient::ConnectAndHandshake(server->port(),
+                                               R"({"verbose":false,"user":"svc","pass":"svcpw"})"));
+  ASSERT_OK_AND_ASSIGN(auto admin,
+                       RawClient::ConnectAndHandshake(
+                           server->port(), R"({"verbose":false,"user":"admin","pass":"adminpw"})"));
+  ASSERT_OK(svc->Send("SUB requests 1\r\n"));
+  ASSERT_OK(svc->Sync().status());
+  ASSERT_OK(admin->Send("SUB reply.a 7\r\nPUB requests reply.a 1\r\nq\r\n"));
+  ASSERT_OK(admin->Sync().status());
+  ASSERT_OK_AND_ASSIGN(RawOp request, svc->ReadOp());
+  EXPECT_EQ(request.line, "MSG requests 1 reply.a 1");
+
+  // Publishing anywhere else is denied; the first reply passes, a second one is denied.
+  ASSERT_OK(svc->Send("PUB elsewhere 1\r\nx\r\nPUB reply.a 1\r\n1\r\nPUB reply.a 1\r\n2\r\n"));
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, svc->Sync());
+  std::vector<std::string> lines;
+  for (const RawOp& op : ops) {
+    lines.push_back(op.line);
+  }
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"-ERR 'Permissions Violation for Publish to \"elsewhere\"'",
+                                      "-ERR 'Permissions Violation for Publish to \"reply.a\"'"}));
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> replies, admin->Sync());
+  ASSERT_EQ(replies.size(), 1u) << DescribeOps(replies);
+  EXPECT_EQ(replies[0].line, "MSG reply.a 7 1");
+  EXPECT_EQ(replies[0].payload, "1");
+}
+
+TEST_P(AuthTest, NoAuthUserAdmitsClientsWithoutCredentials) {
+  START_SERVER_OR_FAIL(server, {.config_text = R"(
+authorization {
+  users = [
+    {user: guest, password: guestpw, permissions: {publish: "public.>", subscribe: "public.>"}}
+    {user: admin, password: adminpw}
+  ]
+}
+no_auth_user: guest
+)"});
+  ASSERT_OK_AND_ASSIGN(auto anonymous, RawClient::ConnectAndHandshake(server->port()));
+  // Treated as the guest user, permissions included.
+  ASSERT_OK(
+      anonymous->Send("SUB public.news 1\r\nPUB private 1\r\nx\r\nPUB public.news 1\r\ny\r\n"));
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, anonymous->Sync());
+  ASSERT_EQ(ops.size(), 2u) << DescribeOps(ops);
+  EXPECT_EQ(ops[0].line, "-ERR 'Permissions Violation for Publish to \"private\"'");
+  EXPECT_EQ(ops[1].line, "MSG public.news 1 1");
+  // Wrong credentials are still refused rather than mapped to the guest.
+  ExpectRejected(*server, R"({"verbose":false,"user":"admin","pass":"wrong"})");
+  ExpectAccepted(*server, R"({"verbose":false,"user":"admin","pass":"adminpw"})");
+}
+
 TEST_P(AuthTest, SilentClientIsClosedAfterAuthTimeout) {
   START_SERVER_OR_FAIL(server, {.config_text = R"(
 authorization {
