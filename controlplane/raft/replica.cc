@@ -43,6 +43,13 @@ struct Replica::Impl {
     StatusCallback done;
   };
 
+  // One raft_barrier in flight.
+  struct BarrierRequest {
+    struct ::raft_barrier req {};
+    Impl* impl = nullptr;
+    StatusCallback done;
+  };
+
   // --- any thread ---------------------------------------------------------------------------
   bool Post(Task task);
   bool InLoop() const { return std::this_thread::get_id() == loop_thread_id; }
@@ -58,6 +65,8 @@ struct Replica::Impl {
   static void OnApplied(struct ::raft_apply* req, int status, void* result);
   void StartChange(ChangeRequest* change, bool add);
   static void OnChanged(::raft_change* req, int status);
+  void StartBarrier(StatusCallback done);
+  static void OnBarrier(struct ::raft_barrier* req, int status);
   Peer KnownLeader();
   absl::Status NotLeaderError();
   ReplicaStats CollectStats();
@@ -83,6 +92,7 @@ struct Replica::Impl {
   std::unordered_set<ProposeRequest*> proposals;
   std::unordered_map<uint64_t, ProposeRequest*> proposals_by_index;
   std::unordered_set<ChangeRequest*> changes;
+  std::unordered_set<BarrierRequest*> barriers;
 
   // Caller-thread lifecycle (Start/Stop are not concurrent with each other).
   bool started = false;
@@ -174,6 +184,11 @@ void Replica::Impl::OnRaftClosed(struct ::raft* raft) {
     delete change;
   }
   self->changes.clear();
+  for (BarrierRequest* barrier : self->barriers) {
+    barrier->done(absl::UnavailableError("raft replica stopped"));
+    delete barrier;
+  }
+  self->barriers.clear();
   {
     MutexLock lock(&self->mu);
     self->accepting = false;
@@ -309,6 +324,35 @@ void Replica::Impl::OnChanged(::raft_change* req, int status) {
                            : absl::UnavailableError(
                                  absl::StrCat("raft membership change: ", raft_strerror(status))));
   delete change;
+}
+
+void Replica::Impl::StartBarrier(StatusCallback done) {
+  if (closing) {
+    done(absl::UnavailableError("raft replica stopped"));
+    return;
+  }
+  auto* barrier = new BarrierRequest;
+  barrier->req.data = barrier;
+  barrier->impl = this;
+  barrier->done = std::move(done);
+  int rv = raft_barrier(&raft, &barrier->req, &Impl::OnBarrier);
+  if (rv != 0) {
+    barrier->done(rv == RAFT_NOTLEADER
+                      ? NotLeaderError()
+                      : absl::UnavailableError(absl::StrCat("raft barrier: ", raft_strerror(rv))));
+    delete barrier;
+    return;
+  }
+  barriers.insert(barrier);
+}
+
+void Replica::Impl::OnBarrier(struct ::raft_barrier* req, int status) {
+  auto* barrier = static_cast<BarrierRequest*>(req->data);
+  barrier->impl->barriers.erase(barrier);
+  barrier->done(
+      status == 0 ? absl::OkStatus()
+                  : absl::UnavailableError(absl::StrCat("raft barrier: ", raft_strerror(status))));
+  delete barrier;
 }
 
 ReplicaStats Replica::Impl::CollectStats() {
@@ -544,6 +588,99 @@ std::future<absl::Status> Replica::Remove(uint64_t id) {
   std::future<absl::Status> future = promise->get_future();
   Remove(id, [promise](absl::Status status) { promise->set_value(status); });
   return future;
+}
+
+void Replica::Barrier(StatusCallback done) {
+  Impl* impl = impl_.get();
+  auto slot = std::make_shared<StatusCallback>(std::move(done));
+  if (!impl->Post([impl, slot]() mutable { impl->StartBarrier(std::move(*slot)); })) {
+    (*slot)(absl::UnavailableError("raft replica is not running"));
+  }
+}
+
+std::future<absl::Status> Replica::Barrier() {
+  auto promise = std::make_shared<std::promise<absl::Status>>();
+  std::future<absl::Status> future = promise->get_future();
+  Barrier([promise](absl::Status status) { promise->set_value(status); });
+  return future;
+}
+
+namespace {
+
+// Recover never applies anything; libraft just needs an fsm to initialise.
+class NoApplyMachine : public StateMachine {
+ public:
+  absl::Status Apply(uint64_t, std::string_view) override {
+    return absl::InternalError("recovery applies nothing");
+  }
+  absl::StatusOr<std::string> Snapshot(uint64_t) override {
+    return absl::InternalError("recovery takes no snapshot");
+  }
+  absl::Status Restore(uint64_t, std::string_view) override { return absl::OkStatus(); }
+};
+
+}  // namespace
+
+absl::Status Replica::Recover(const ReplicaConfig& config, const std::vector<Peer>& voters) {
+  if (config.id == 0 || config.address.empty() || config.data_dir.empty() || voters.empty()) {
+    return absl::InvalidArgumentError("raft recover needs an id, address, data_dir and voters");
+  }
+  NoApplyMachine machine;
+  internal::FsmBridge bridge(machine);
+  uv_loop_t loop;
+  ::raft_uv_transport transport{};
+  ::raft_io io{};
+  struct ::raft raft {};
+  LATTICE_CHECK(uv_loop_init(&loop) == 0);
+  absl::Status status;
+  bool initialised = false;
+  int rv = raft_uv_tcp_init(&transport, &loop);
+  if (rv == 0) {
+    rv = raft_uv_init(&io, &loop, config.data_dir.c_str(), &transport);
+    if (rv == 0) {
+      rv = raft_init(&raft, &io, bridge.fsm(), config.id, config.address.c_str());
+      if (rv == 0) {
+        initialised = true;
+      } else {
+        raft_uv_close(&io);
+        raft_uv_tcp_close(&transport);
+      }
+    } else {
+      raft_uv_tcp_close(&transport);
+    }
+  }
+  if (rv != 0) {
+    status = absl::InternalError(absl::StrCat("raft recover setup: ", raft_strerror(rv)));
+  }
+  if (initialised) {
+    bridge.Attach(&raft);
+    ::raft_configuration conf;
+    raft_configuration_init(&conf);
+    for (const Peer& peer : voters) {
+      if (status.ok()) {
+        rv = raft_configuration_add(&conf, peer.id, peer.address.c_str(), RAFT_VOTER);
+        if (rv != 0) {
+          status = absl::InvalidArgumentError(
+              absl::StrCat("raft recover peer ", peer.id, ": ", raft_strerror(rv)));
+        }
+      }
+    }
+    if (status.ok()) {
+      rv = raft_recover(&raft, &conf);
+      if (rv != 0) {
+        status = absl::InternalError(
+            absl::StrCat("raft_recover: ", raft_strerror(rv), ": ", raft_errmsg(&raft)));
+      }
+    }
+    raft_configuration_close(&conf);
+    raft_close(&raft, [](struct ::raft*) {});
+    uv_run(&loop, UV_RUN_DEFAULT);
+    raft_uv_close(&io);
+    raft_uv_tcp_close(&transport);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  return status;
 }
 
 bool Replica::IsLeader() {

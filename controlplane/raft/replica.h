@@ -117,6 +117,18 @@ class Replica {
   void Remove(uint64_t id, StatusCallback done);
   std::future<absl::Status> Remove(uint64_t id);
 
+  // Completes once every entry before it is applied locally (a barrier entry through the log);
+  // leader only. After a leader change, lets a new leader serve reads that include every write
+  // acknowledged by its predecessors.
+  void Barrier(StatusCallback done);
+  std::future<absl::Status> Barrier();
+
+  // Offline recovery from a lost quorum: rewrites the configuration in `config.data_dir` to
+  // `voters` (libraft's raft_recover). Only while no replica of the group runs, once, on the
+  // survivor with the highest term and longest log; then copy its directory to the other
+  // survivors and Start them. Any thread; no Replica may use `config.data_dir` meanwhile.
+  static absl::Status Recover(const ReplicaConfig& config, const std::vector<Peer>& voters);
+
   // Snapshots of loop-owned state (a round trip to the loop thread). A partitioned leader believes
   // it leads until its election timeout passes without a quorum.
   bool IsLeader();

@@ -380,5 +380,58 @@ TEST_F(ReplicaTest, AddsAndRemovesAVoter) {
   EXPECT_EQ(last.size(), 5u);
 }
 
+TEST_F(ReplicaTest, BarrierOnTheLeaderAndRefusalOnAFollower) {
+  AddNodes(3);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    StartNode(id);
+  }
+  auto acked = ProposeMany("pre-", 5);
+  uint64_t leader = WaitForLeader();
+  uint64_t follower = leader == 1 ? 2 : 1;
+  absl::Status refused = nodes_[follower].replica->Barrier().get();
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused)) << refused;
+  absl::Status barrier;
+  for (int attempt = 0; attempt < 10; ++attempt) {  // a leadership change would fail one
+    leader = WaitForLeader();
+    barrier = nodes_[leader].replica->Barrier().get();
+    if (barrier.ok()) {
+      break;
+    }
+  }
+  ASSERT_TRUE(barrier.ok()) << barrier;
+  // Everything acknowledged before the barrier is applied on the leader when it completes.
+  EXPECT_GE(nodes_[leader].machine->last_index(), acked.back().first);
+  // The barrier took a log index without reaching the machine: later commands skip it.
+  auto more = ProposeMany("post-", 5);
+  ExpectConsistent(acked);
+  ExpectConsistent(more);
+}
+
+TEST_F(ReplicaTest, RecoverAfterLosingQuorumLetsTheSurvivorLeadAlone) {
+  AddNodes(3);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    StartNode(id);
+  }
+  auto acked = ProposeMany("before-", 20);
+  ExpectConsistent(acked);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    StopNode(id);
+  }
+  // Replicas 2 and 3 are lost for good; 1 is recovered as a group of one.
+  nodes_.erase(3);
+  nodes_.erase(2);
+  absl::Status recovered = Replica::Recover(ConfigFor(1, false), {nodes_[1].peer});
+  ASSERT_TRUE(recovered.ok()) << recovered;
+  StartNode(1, /*bootstrap=*/false);
+  ASSERT_TRUE(Eventually([&] { return nodes_[1].replica->IsLeader(); }));
+  ProposeResult result = nodes_[1].replica->Propose("after-recovery").get();
+  ASSERT_EQ(result.code, ProposeCode::kCommitted) << result.error;
+  // The fresh in-memory machine replayed the log: old commands, then the new one.
+  auto applied = nodes_[1].machine->applied();
+  ASSERT_EQ(applied.size(), acked.size() + 1);
+  EXPECT_EQ(applied.back().second, "after-recovery");
+  EXPECT_EQ(nodes_[1].replica->Stats().members.size(), 1u);
+}
+
 }  // namespace
 }  // namespace lattice::raft
