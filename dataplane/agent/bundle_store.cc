@@ -1,0 +1,220 @@
+// BundleStore: checksummed, atomically replaced files in the node's state directory.
+#include "dataplane/agent/bundle_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "sodium.h"
+#include <openssl/sha.h>
+
+#include "common/base/status_macros.h"
+
+namespace lattice::agent {
+namespace {
+
+constexpr char kMagic[] = "lattice-bundle/1";
+constexpr char kAccountsFile[] = "accounts.bundle";
+constexpr char kTopologyFile[] = "topology.bundle";
+constexpr char kNodeIdFile[] = "node_id";
+constexpr size_t kMaxFileBytes = 256u << 20;  // far above any real bundle
+
+absl::Status Errno(const std::string& what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+std::string HexSha256(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * sizeof(digest));
+  for (unsigned char byte : digest) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
+  }
+  return out;
+}
+
+absl::Status MakeDirs(const std::string& dir) {
+  std::string path;
+  for (absl::string_view part : absl::StrSplit(dir, '/')) {
+    path += std::string(part);
+    if (!path.empty() && mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+      return Errno("mkdir", path);
+    path += "/";
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat(path, " does not exist"));
+    return Errno("open", path);
+  }
+  std::string out;
+  char buf[64 * 1024];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      absl::Status status = Errno("read", path);
+      close(fd);
+      return status;
+    }
+    if (n == 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxFileBytes) {
+      close(fd);
+      return absl::DataLossError(absl::StrCat(path, " is larger than any bundle"));
+    }
+  }
+  close(fd);
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeBundleFile(const std::string& payload) {
+  return absl::StrCat(kMagic, " ", payload.size(), " ", HexSha256(payload), "\n", payload);
+}
+
+absl::StatusOr<std::string> DecodeBundleFile(const std::string& contents) {
+  size_t eol = contents.find('\n');
+  if (eol == std::string::npos || eol > 128)
+    return absl::DataLossError("no bundle header");
+  std::vector<std::string> fields = absl::StrSplit(contents.substr(0, eol), ' ');
+  if (fields.size() != 3 || fields[0] != kMagic)
+    return absl::DataLossError("bad bundle header");
+  uint64_t size = 0;
+  if (!absl::SimpleAtoi(fields[1], &size))
+    return absl::DataLossError("bad payload size in bundle header");
+  std::string payload = contents.substr(eol + 1);
+  if (payload.size() != size) {
+    return absl::DataLossError(
+        absl::StrCat("payload is ", payload.size(), " bytes, header says ", size));
+  }
+  if (HexSha256(payload) != fields[2])
+    return absl::DataLossError("payload checksum mismatch");
+  return payload;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return Errno("create", tmp);
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      absl::Status status = Errno("write", tmp);
+      close(fd);
+      unlink(tmp.c_str());
+      return status;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    absl::Status status = Errno("fsync", tmp);
+    close(fd);
+    unlink(tmp.c_str());
+    return status;
+  }
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status status = Errno("rename", tmp);
+    unlink(tmp.c_str());
+    return status;
+  }
+  // Make the rename itself durable.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    return Errno("open", dir);
+  int synced = fsync(dir_fd);
+  close(dir_fd);
+  if (synced != 0)
+    return Errno("fsync", dir);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BundleStore> BundleStore::Open(std::string dir) {
+  if (dir.empty())
+    return absl::InvalidArgumentError("state directory is empty");
+  while (dir.size() > 1 && dir.back() == '/')
+    dir.pop_back();
+  LATTICE_RETURN_IF_ERROR(MakeDirs(dir));
+  return BundleStore(std::move(dir));
+}
+
+absl::Status BundleStore::Save(const std::string& name, const std::string& payload) {
+  return WriteFileAtomically(PathForTest(name), EncodeBundleFile(payload));
+}
+
+absl::StatusOr<std::string> BundleStore::Load(const std::string& name) const {
+  LATTICE_ASSIGN_OR_RETURN(std::string contents, ReadFile(PathForTest(name)));
+  absl::StatusOr<std::string> payload = DecodeBundleFile(contents);
+  if (!payload.ok())
+    return absl::DataLossError(absl::StrCat(PathForTest(name), ": ", payload.status().message()));
+  return payload;
+}
+
+absl::Status BundleStore::SaveAccounts(const v1::AccountsBundle& bundle) {
+  return Save(kAccountsFile, bundle.SerializeAsString());
+}
+
+absl::Status BundleStore::SaveTopology(const v1::Topology& topology) {
+  return Save(kTopologyFile, topology.SerializeAsString());
+}
+
+absl::StatusOr<v1::AccountsBundle> BundleStore::LoadAccounts() const {
+  LATTICE_ASSIGN_OR_RETURN(std::string payload, Load(kAccountsFile));
+  v1::AccountsBundle bundle;
+  if (!bundle.ParseFromString(payload))
+    return absl::DataLossError(absl::StrCat(PathForTest(kAccountsFile), ": not a bundle"));
+  return bundle;
+}
+
+absl::StatusOr<v1::Topology> BundleStore::LoadTopology() const {
+  LATTICE_ASSIGN_OR_RETURN(std::string payload, Load(kTopologyFile));
+  v1::Topology topology;
+  if (!topology.ParseFromString(payload))
+    return absl::DataLossError(absl::StrCat(PathForTest(kTopologyFile), ": not a topology"));
+  return topology;
+}
+
+absl::StatusOr<std::string> BundleStore::LoadOrCreateNodeId() {
+  absl::StatusOr<std::string> stored = Load(kNodeIdFile);
+  if (stored.ok() && !stored->empty() && stored->size() <= 64)
+    return stored;
+  if (!stored.ok() && !absl::IsNotFound(stored.status()))
+    return stored.status();  // unreadable or corrupt: refuse to silently change identity
+  if (sodium_init() < 0)
+    return absl::InternalError("libsodium failed to initialise");
+  unsigned char raw[8];
+  randombytes_buf(raw, sizeof(raw));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "node-";
+  for (unsigned char byte : raw) {
+    id.push_back(kHex[byte >> 4]);
+    id.push_back(kHex[byte & 0xf]);
+  }
+  LATTICE_RETURN_IF_ERROR(Save(kNodeIdFile, id));
+  return id;
+}
+
+}  // namespace lattice::agent

@@ -1,0 +1,350 @@
+// ControlAgent: NodeSync session loop with failover, verification, persistence and ACK/NACK.
+#include "dataplane/agent/control_agent.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+#include "common/base/log.h"
+#include "common/base/status_macros.h"
+#include "common/jwt/claims.h"
+#include "lattice/control/v1/node_sync.grpc.pb.h"
+
+namespace lattice::agent {
+namespace {
+
+constexpr char kAccounts[] = "accounts";
+constexpr char kTopology[] = "topology";
+
+v1::Ack MakeAck(const char* type, const std::string& version, const absl::Status& status) {
+  v1::Ack ack;
+  ack.set_resource_type(type);
+  ack.set_version(version);
+  if (!status.ok())
+    ack.set_error(status.message().empty() ? status.ToString() : std::string(status.message()));
+  return ack;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControlAgent>> ControlAgent::Create(AgentConfig config,
+                                                                   AgentSink* sink) {
+  if (sink == nullptr)
+    return absl::InvalidArgumentError("control agent needs a sink");
+  if (config.control_addresses.empty())
+    return absl::InvalidArgumentError("control agent needs at least one control address");
+  if (config.cluster.empty())
+    return absl::InvalidArgumentError("control agent needs a cluster name");
+  if (config.initial_backoff.count() <= 0 || config.max_backoff < config.initial_backoff)
+    return absl::InvalidArgumentError("backoff must be positive and max >= initial");
+  absl::StatusOr<TrustedOperator> trusted =
+      TrustedOperator::FromJwt(config.operator_jwt, jwt::NowSeconds());
+  if (!trusted.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("trusted operator JWT: ", trusted.status().message()));
+  }
+  std::optional<BundleStore> store;
+  if (!config.state_dir.empty()) {
+    LATTICE_ASSIGN_OR_RETURN(BundleStore opened, BundleStore::Open(config.state_dir));
+    store.emplace(std::move(opened));
+  }
+  std::string node_id = config.node_id;
+  if (node_id.empty()) {
+    if (!store.has_value())
+      return absl::InvalidArgumentError("control agent needs a node id or a state dir");
+    LATTICE_ASSIGN_OR_RETURN(node_id, store->LoadOrCreateNodeId());
+  }
+  return std::unique_ptr<ControlAgent>(new ControlAgent(
+      std::move(config), sink, *std::move(trusted), std::move(store), std::move(node_id)));
+}
+
+ControlAgent::ControlAgent(AgentConfig config, AgentSink* sink, TrustedOperator trusted,
+                           std::optional<BundleStore> store, std::string node_id)
+    : config_(std::move(config)),
+      sink_(sink),
+      trusted_(std::move(trusted)),
+      store_(std::move(store)),
+      node_id_(std::move(node_id)) {
+  const ControlCredentials& creds = config_.credentials;
+  if (creds.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = creds.root_certs_pem;
+    ssl.pem_cert_chain = creds.client_cert_chain_pem;
+    ssl.pem_private_key = creds.client_key_pem;
+    channel_credentials_ = grpc::SslCredentials(ssl);
+  } else {
+    channel_credentials_ = grpc::InsecureChannelCredentials();
+  }
+}
+
+ControlAgent::~ControlAgent() {
+  Stop();
+}
+
+absl::Status ControlAgent::Start() {
+  {
+    MutexLock lock(&mu_);
+    if (started_)
+      return absl::FailedPreconditionError("control agent already started");
+    started_ = true;
+  }
+  LoadLastKnownGood();
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void ControlAgent::Stop() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    if (current_ != nullptr)
+      current_->TryCancel();
+  }
+  wake_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+AgentStatus ControlAgent::status() const {
+  MutexLock lock(&mu_);
+  return status_;
+}
+
+bool ControlAgent::stopping() const {
+  MutexLock lock(&mu_);
+  return stopping_;
+}
+
+bool ControlAgent::SleepUnlessStopped(std::chrono::milliseconds delay) {
+  std::unique_lock<std::mutex> lock(mu_.native());
+  wake_.wait_for(lock, delay, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; });
+  return !stopping_;
+}
+
+void ControlAgent::LoadLastKnownGood() {
+  if (!store_.has_value())
+    return;
+  absl::StatusOr<v1::AccountsBundle> accounts = store_->LoadAccounts();
+  if (accounts.ok()) {
+    absl::StatusOr<AccountsBundle> verified =
+        VerifyAccountsBundle(*accounts, trusted_, jwt::NowSeconds());
+    absl::Status applied = verified.status();
+    if (verified.ok())
+      applied = sink_->ApplyAccounts(std::make_shared<const AccountsBundle>(*std::move(verified)));
+    if (applied.ok()) {
+      applied_accounts_ = accounts->version();
+      LATTICE_LOG(kInfo) << "agent: serving last-known-good accounts " << applied_accounts_;
+      MutexLock lock(&mu_);
+      status_.accounts_version = applied_accounts_;
+      status_.accounts_from_disk = true;
+    } else {
+      LATTICE_LOG(kWarn) << "agent: last-known-good accounts not used: " << applied;
+    }
+  } else if (!absl::IsNotFound(accounts.status())) {
+    LATTICE_LOG(kWarn) << "agent: ignoring stored accounts: " << accounts.status();
+  }
+  absl::StatusOr<v1::Topology> topology = store_->LoadTopology();
+  if (topology.ok()) {
+    absl::Status applied = VerifyTopology(*topology, config_.cluster);
+    if (applied.ok())
+      applied = sink_->ApplyTopology(std::make_shared<const v1::Topology>(*topology));
+    if (applied.ok()) {
+      applied_topology_ = topology->version();
+      LATTICE_LOG(kInfo) << "agent: serving last-known-good topology " << applied_topology_;
+      MutexLock lock(&mu_);
+      status_.topology_version = applied_topology_;
+      status_.topology_from_disk = true;
+    } else {
+      LATTICE_LOG(kWarn) << "agent: last-known-good topology not used: " << applied;
+    }
+  } else if (!absl::IsNotFound(topology.status())) {
+    LATTICE_LOG(kWarn) << "agent: ignoring stored topology: " << topology.status();
+  }
+}
+
+void ControlAgent::Run() {
+  const size_t count = config_.control_addresses.size();
+  std::minstd_rand jitter(std::random_device{}());
+  std::chrono::milliseconds backoff = config_.initial_backoff;
+  for (size_t attempt = 0; !stopping(); ++attempt) {
+    const std::string& address = config_.control_addresses[attempt % count];
+    const bool registered = RunSession(address);
+    if (registered) {
+      backoff = config_.initial_backoff;
+    } else {
+      MutexLock lock(&mu_);
+      ++status_.failed_attempts;
+    }
+    // Sleep between half and all of the backoff so restarted nodes do not reconnect in step.
+    const auto half = backoff.count() / 2;
+    const std::chrono::milliseconds delay(half + static_cast<int64_t>(jitter() % (half + 1)));
+    if (!SleepUnlessStopped(delay))
+      break;
+    if (!registered)
+      backoff = std::min(backoff * 2, config_.max_backoff);
+  }
+}
+
+v1::NodeMessage ControlAgent::BuildRegister() const {
+  v1::NodeMessage message;
+  v1::Register* reg = message.mutable_register_();
+  reg->set_node_id(node_id_);
+  reg->set_cluster(config_.cluster);
+  reg->set_version(config_.version);
+  for (const auto& url : config_.client_urls)
+    reg->add_client_urls(url);
+  for (const auto& url : config_.route_urls)
+    reg->add_route_urls(url);
+  for (const auto& url : config_.gateway_urls)
+    reg->add_gateway_urls(url);
+  for (const auto& url : config_.leaf_urls)
+    reg->add_leaf_urls(url);
+  if (!applied_accounts_.empty())
+    (*reg->mutable_held_versions())[kAccounts] = applied_accounts_;
+  if (!applied_topology_.empty())
+    (*reg->mutable_held_versions())[kTopology] = applied_topology_;
+  return message;
+}
+
+bool ControlAgent::RunSession(const std::string& address) {
+  grpc::ChannelArguments args;
+  if (!config_.credentials.tls_server_name.empty())
+    args.SetSslTargetNameOverride(config_.credentials.tls_server_name);
+  // A fresh channel per attempt: a replica that went away is not retried behind our back.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(address, channel_credentials_, args);
+  std::unique_ptr<v1::NodeSync::Stub> stub = v1::NodeSync::NewStub(channel);
+  grpc::ClientContext context;
+  if (!config_.credentials.bearer_token.empty())
+    context.AddMetadata("authorization", "Bearer " + config_.credentials.bearer_token);
+  {
+    MutexLock lock(&mu_);
+    if (stopping_)
+      return false;
+    current_ = &context;
+    status_.address = address;
+  }
+  auto stream = stub->Sync(&context);
+  bool registered = false;
+  if (stream->Write(BuildRegister())) {
+    v1::ControlMessage message;
+    while (stream->Read(&message)) {
+      if (message.has_registered()) {
+        registered = true;
+        LATTICE_LOG(kInfo) << "agent: node " << node_id_ << " registered with " << address
+                           << " at revision " << message.registered().revision();
+        MutexLock lock(&mu_);
+        status_.registered = true;
+        ++status_.registrations;
+        continue;
+      }
+      if (!registered) {
+        LATTICE_LOG(kWarn) << "agent: " << address << " pushed before Registered; dropping stream";
+        context.TryCancel();
+        break;
+      }
+      v1::Ack ack;
+      if (message.has_accounts()) {
+        ack = HandleAccounts(message.accounts());
+      } else if (message.has_topology()) {
+        ack = HandleTopology(message.topology());
+      } else {
+        continue;  // a newer control plane's message type: ignore
+      }
+      CountAck(ack);
+      v1::NodeMessage reply;
+      *reply.mutable_ack() = std::move(ack);
+      if (!stream->Write(reply))
+        break;
+    }
+  }
+  stream->WritesDone();
+  grpc::Status finished = stream->Finish();
+  {
+    MutexLock lock(&mu_);
+    current_ = nullptr;
+    status_.registered = false;
+  }
+  if (!stopping()) {
+    LATTICE_LOG(kInfo) << "agent: stream to " << address << " ended"
+                       << (registered ? " after registering: " : " before registering: ")
+                       << (finished.ok() ? std::string("OK") : finished.error_message());
+  }
+  return registered;
+}
+
+void ControlAgent::CountAck(const v1::Ack& ack) {
+  MutexLock lock(&mu_);
+  if (ack.error().empty()) {
+    ++status_.acks;
+  } else {
+    ++status_.nacks;
+    status_.last_nack = absl::StrCat(ack.resource_type(), " ", ack.version(), ": ", ack.error());
+  }
+}
+
+v1::Ack ControlAgent::HandleAccounts(const v1::AccountsBundle& pushed) {
+  if (!applied_accounts_.empty() && pushed.version() == applied_accounts_)
+    return MakeAck(kAccounts, pushed.version(), absl::OkStatus());  // already serving it
+  absl::StatusOr<AccountsBundle> verified =
+      VerifyAccountsBundle(pushed, trusted_, jwt::NowSeconds());
+  if (!verified.ok()) {
+    LATTICE_LOG(kWarn) << "agent: NACK accounts " << pushed.version() << ": "
+                       << verified.status().message();
+    return MakeAck(kAccounts, pushed.version(), verified.status());
+  }
+  const size_t live = verified->accounts.size();
+  absl::Status applied =
+      sink_->ApplyAccounts(std::make_shared<const AccountsBundle>(*std::move(verified)));
+  if (!applied.ok()) {
+    LATTICE_LOG(kWarn) << "agent: sink refused accounts " << pushed.version() << ": " << applied;
+    return MakeAck(kAccounts, pushed.version(), applied);
+  }
+  applied_accounts_ = pushed.version();
+  LATTICE_LOG(kInfo) << "agent: applied accounts " << applied_accounts_ << " (" << live << " live)";
+  if (store_.has_value()) {
+    // The node serves the new bundle either way; a failed save only weakens restarts.
+    absl::Status saved = store_->SaveAccounts(pushed);
+    if (!saved.ok()) {
+      LATTICE_LOG(kError) << "agent: accounts " << applied_accounts_ << " not persisted: " << saved;
+    }
+  }
+  {
+    MutexLock lock(&mu_);
+    status_.accounts_version = applied_accounts_;
+    status_.accounts_from_disk = false;
+  }
+  return MakeAck(kAccounts, pushed.version(), absl::OkStatus());
+}
+
+v1::Ack ControlAgent::HandleTopology(const v1::Topology& pushed) {
+  if (!applied_topology_.empty() && pushed.version() == applied_topology_)
+    return MakeAck(kTopology, pushed.version(), absl::OkStatus());
+  absl::Status status = VerifyTopology(pushed, config_.cluster);
+  if (status.ok())
+    status = sink_->ApplyTopology(std::make_shared<const v1::Topology>(pushed));
+  if (!status.ok()) {
+    LATTICE_LOG(kWarn) << "agent: NACK topology " << pushed.version() << ": " << status.message();
+    return MakeAck(kTopology, pushed.version(), status);
+  }
+  applied_topology_ = pushed.version();
+  if (store_.has_value()) {
+    absl::Status saved = store_->SaveTopology(pushed);
+    if (!saved.ok()) {
+      LATTICE_LOG(kError) << "agent: topology " << applied_topology_ << " not persisted: " << saved;
+    }
+  }
+  {
+    MutexLock lock(&mu_);
+    status_.topology_version = applied_topology_;
+    status_.topology_from_disk = false;
+  }
+  return MakeAck(kTopology, pushed.version(), absl::OkStatus());
+}
+
+}  // namespace lattice::agent

@@ -1,0 +1,113 @@
+// ControlAgent: the node's side of the NodeSync stream (DESIGN.md §2-§4 "Control agent").
+//
+//   LATTICE_ASSIGN_OR_RETURN(auto agent, agent::ControlAgent::Create(config, &sink));
+//   LATTICE_RETURN_IF_ERROR(agent->Start());  // applies the last-known-good bundles first
+//   ...
+//   agent->Stop();
+//
+// The agent registers with one control-plane replica after another (round robin, backoff
+// after failures), verifies every pushed AccountsBundle against the operator the node is
+// configured with, hands verified resources to an AgentSink, persists what the sink accepted
+// as the last-known-good state, and answers each push with an ACK or a NACK carrying the
+// reason. While no replica answers, the node keeps serving what it last applied; on reconnect
+// it registers with held_versions so unchanged resources are not pushed (or applied) again.
+//
+// Interest reporting (DESIGN.md §3) will live here too: a thread-safe ReportInterest() queueing
+// deltas that a writer on the agent's stream sends (gRPC allows one Read and one Write at a
+// time, so it becomes a second agent-owned thread beside the reader). Not implemented yet.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
+
+#include "common/base/mutex.h"
+#include "dataplane/agent/agent_config.h"
+#include "dataplane/agent/agent_sink.h"
+#include "dataplane/agent/bundle.h"
+#include "dataplane/agent/bundle_store.h"
+
+namespace lattice::agent {
+
+// A snapshot of the agent's state, for monitoring and tests.
+struct AgentStatus {
+  bool registered = false;       // a stream is registered right now
+  std::string address;           // the replica of the current (or last) stream
+  std::string accounts_version;  // applied (from a push or from disk), "" when none
+  std::string topology_version;
+  bool accounts_from_disk = false;  // the applied accounts came from the state dir
+  bool topology_from_disk = false;
+  uint64_t registrations = 0;    // streams that reached Registered
+  uint64_t failed_attempts = 0;  // streams that ended before Registered
+  uint64_t acks = 0;
+  uint64_t nacks = 0;
+  std::string last_nack;  // "accounts a-7: account A... (x): reason"
+};
+
+// Owned by main (or a test); the sink must outlive it. Thread: Create/Start/Stop from one
+// owner thread; status() from any thread; everything else, including every sink call after
+// Start() returns, runs on the agent's own thread, which owns the gRPC channel and stream.
+class ControlAgent {
+ public:
+  // Checks the config (addresses, cluster, operator JWT), opens the state dir and settles the
+  // node id. Does not touch the network or the sink.
+  static absl::StatusOr<std::unique_ptr<ControlAgent>> Create(AgentConfig config, AgentSink* sink);
+  ~ControlAgent();
+  ControlAgent(const ControlAgent&) = delete;
+  ControlAgent& operator=(const ControlAgent&) = delete;
+
+  // Loads, verifies and applies the last-known-good bundles on the calling thread (a corrupt
+  // or no longer valid file is logged and skipped), then starts the agent thread. Returns an
+  // error only when called twice.
+  absl::Status Start();
+  // Cancels the stream, stops retrying and joins the agent thread. Idempotent.
+  void Stop();
+
+  AgentStatus status() const;
+  const std::string& node_id() const { return node_id_; }
+
+ private:
+  ControlAgent(AgentConfig config, AgentSink* sink, TrustedOperator trusted,
+               std::optional<BundleStore> store, std::string node_id);
+
+  void Run();
+  // One stream to `address`, from Register until it ends. Returns true if it registered.
+  bool RunSession(const std::string& address);
+  v1::NodeMessage BuildRegister() const;
+  // Verify, apply, persist; returns the ACK (error empty) or NACK to send.
+  v1::Ack HandleAccounts(const v1::AccountsBundle& pushed);
+  v1::Ack HandleTopology(const v1::Topology& pushed);
+  void LoadLastKnownGood();
+  void CountAck(const v1::Ack& ack);
+  // Waits up to `delay` or until Stop(); returns false when stopping.
+  bool SleepUnlessStopped(std::chrono::milliseconds delay);
+  bool stopping() const;
+
+  const AgentConfig config_;
+  AgentSink* const sink_;
+  const TrustedOperator trusted_;
+  std::optional<BundleStore> store_;  // agent thread (and Start before it)
+  const std::string node_id_;
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials_;
+
+  // Versions the sink accepted; agent thread only (and Start before the thread exists).
+  std::string applied_accounts_;
+  std::string applied_topology_;
+
+  mutable Mutex mu_;
+  std::condition_variable wake_;  // Stop() -> backoff sleep
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* current_ ABSL_GUARDED_BY(mu_) = nullptr;  // live stream, for Stop()
+  AgentStatus status_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace lattice::agent
