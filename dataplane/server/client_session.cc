@@ -588,14 +588,17 @@ void ClientSession::OnClosed(CloseReason reason) {
     loop().CancelTimer(ping_timer_);
     ping_timer_ = 0;
   }
-  l1_result_.reset();  // it may reference this session's own subscriptions
   if (account_ != nullptr) {
     RemoveAllSubscriptions();
     account_->connections().fetch_sub(1, std::memory_order_relaxed);
   }
   // The Worker drops its reference after this call stack has unwound.
+  // The L1 result may reference our own subscriptions (a cycle); it is dropped only here,
+  // after the call stack unwound, because OnPub may be iterating it right now (a delivery to
+  // ourselves can close us as a slow consumer).
   loop().RunAtEndOfIteration([self = shared_from_this()] {
     auto* session = static_cast<ClientSession*>(self.get());
+    session->l1_result_.reset();
     if (session->on_closed_) {
       session->on_closed_(session);
     }

@@ -361,6 +361,29 @@ TEST(ServerTest, SlowConsumerIsClosedAndCounted) {
   EXPECT_EQ(pub.Sync().find("-ERR"), std::string::npos);  // the publisher is unaffected
 }
 
+TEST(ServerTest, PublisherThatIsItsOwnSlowConsumerIsClosedSafely) {
+  options::Options opts = TestOptions();
+  opts.max_pending = 64 * 1024;
+  auto server = StartServer(opts);
+  RawClient loop(server->port(), 4096);
+  loop.Handshake();
+  loop.Send("SUB self 1\r\nSUB self 2\r\n");
+  std::string frame = "PUB self 1024\r\n" + std::string(1024, 's') + "\r\n";
+  std::string batch;
+  for (int i = 0; i < 64; ++i) {
+    batch += frame;
+  }
+  // It never reads: its own deliveries fill its buffer while it is publishing.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        loop.Send(batch);
+        return server->Stats().slow_consumers >= 1;
+      },
+      std::chrono::seconds(20)));
+  EXPECT_TRUE(Eventually([&] { return server->Stats().connections == 0; }));
+  EXPECT_TRUE(Eventually([&] { return server->Stats().subscriptions == 0; }));
+}
+
 TEST(ServerTest, SnapshotListsConnectionsWithStats) {
   auto server = StartServer();
   RawClient c(server->port());
