@@ -120,7 +120,13 @@ void ClientSession::OnStart() {
       }
     });
   }
-  ArmPingTimer(std::min<ClockDuration>(kFirstPingInterval, config_->options->ping_interval));
+  LATTICE_LOG(kDebug) << peer_.ip << ":" << peer_.port << " - cid:" << cid_
+                      << " - Client connection created";
+  // Like nats-server: the first PING after at most 2 s, spread by up to +20% so that clients
+  // connected together are not pinged together.
+  ClockDuration first =
+      std::min<ClockDuration>(kFirstPingInterval, config_->options->ping_interval);
+  ArmPingTimer(first + first * static_cast<int64_t>(NextRandom() % 21) / 100);
 }
 
 void ClientSession::SendInfo() {
