@@ -29,9 +29,17 @@ void PadTo8(std::string& out) {
   out.append((8 - out.size() % 8) % 8, '\0');
 }
 
-// `framed` must be exactly `length` bytes plus at most 7 of padding.
-bool LengthFits(uint64_t length, size_t available) {
-  return length <= available && available - length < 8;
+// `body` must be exactly `length` bytes plus at most 7 zero bytes of padding.
+bool LengthFits(uint64_t length, std::string_view body) {
+  if (length > body.size() || body.size() - length >= 8) {
+    return false;
+  }
+  for (size_t i = length; i < body.size(); ++i) {
+    if (body[i] != '\0') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -50,7 +58,7 @@ absl::StatusOr<std::string_view> DecodeEntry(std::string_view entry) {
     return absl::InvalidArgumentError("raft entry: bad framing");
   }
   uint64_t length = GetU64(entry);
-  if (!LengthFits(length, entry.size() - 8)) {
+  if (!LengthFits(length, entry.substr(8))) {
     return absl::InvalidArgumentError("raft entry: length does not match");
   }
   return entry.substr(8, length);
@@ -74,7 +82,7 @@ absl::StatusOr<std::pair<uint64_t, std::string_view>> DecodeSnapshotImage(std::s
   }
   uint64_t index = GetU64(image.substr(8));
   uint64_t length = GetU64(image.substr(16));
-  if (!LengthFits(length, image.size() - 24)) {
+  if (!LengthFits(length, image.substr(24))) {
     return absl::InvalidArgumentError("raft snapshot: length does not match");
   }
   return std::make_pair(index, image.substr(24, length));

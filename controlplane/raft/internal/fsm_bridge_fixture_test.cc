@@ -171,6 +171,11 @@ TEST(EntryFramingTest, PadsToEightBytesAndRoundTrips) {
       EXPECT_FALSE(DecodeEntry(entry.substr(0, cut)).ok()) << size << "/" << cut;
     }
     EXPECT_FALSE(DecodeEntry(entry + std::string(8, '\0')).ok());
+    if (size % 8 != 0) {
+      std::string dirty = entry;
+      dirty.back() = 'x';  // padding must be zeros
+      EXPECT_FALSE(DecodeEntry(dirty).ok()) << size;
+    }
   }
 }
 

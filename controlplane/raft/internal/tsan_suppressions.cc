@@ -5,4 +5,6 @@
 // TSan cannot see. A descriptor closed by a worker and reused by another open on the loop thread
 // (RocksDB's checkpoint, for one) is then reported as a "race" on the descriptor. Only frames
 // inside libuv are suppressed; our own cross-thread handoff stays fully checked.
-extern "C" const char* __tsan_default_suppressions() { return "race:libuv.so.1\n"; }
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:libuv.so.1\n";
+}
