@@ -127,6 +127,45 @@ TEST_F(LatticectlTest, RevokeUserAndActivation) {
   EXPECT_FALSE(jwt::ValidateActivation(*exporter, *act, kNow).ok());
 }
 
+TEST_F(LatticectlTest, ImportsWithActivationTokens) {
+  ASSERT_EQ(Run({"add", "operator", "O"}), 0);
+  ASSERT_EQ(Run({"add", "account", "A", "--export", "service:help.>:private", "--export",
+                 "stream:news.>"}),
+            0)
+      << err_.str();
+  ASSERT_EQ(Run({"add", "account", "B", "--import", "stream:A:news.>"}), 0) << err_.str();
+  std::string token_file = dir_ + "/b.activation";
+  ASSERT_EQ(Run({"generate", "activation", "--account", "A", "--subject", "help.>",
+                 "--target-account", "B", "--output", token_file}),
+            0)
+      << err_.str();
+  ASSERT_EQ(Run({"edit", "account", "B", "--import", "service:A:help.>:ask.>", "--import-token",
+                 token_file}),
+            0)
+      << err_.str();
+  absl::StatusOr<jwt::AccountClaims> a = jwt::DecodeAccount(Jwt("operators/O/accounts/A/A.jwt"));
+  absl::StatusOr<jwt::AccountClaims> b = jwt::DecodeAccount(Jwt("operators/O/accounts/B/B.jwt"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(b->nats.imports.size(), 2u);
+  EXPECT_EQ(b->nats.imports[0].type, jwt::ExportType::kStream);
+  EXPECT_EQ(b->nats.imports[0].account, a->std.subject);
+  EXPECT_TRUE(b->nats.imports[0].token.empty());
+  const jwt::Import& svc = b->nats.imports[1];
+  EXPECT_EQ(svc.local_subject, "ask.>");
+  absl::StatusOr<jwt::ActivationClaims> act = jwt::DecodeActivation(svc.token);
+  ASSERT_TRUE(act.ok()) << act.status();
+  EXPECT_EQ(act->std.subject, b->std.subject);
+  EXPECT_TRUE(jwt::ValidateActivation(*a, *act, kNow).ok());
+  // Public exports need no activation; unknown accounts and bad specs are refused.
+  EXPECT_EQ(Run({"generate", "activation", "--account", "A", "--subject", "news.>",
+                 "--target-account", "B"}),
+            1);
+  EXPECT_NE(err_.str().find("is public"), std::string::npos);
+  EXPECT_EQ(Run({"edit", "account", "B", "--import", "stream:Nobody:x"}), 1);
+  EXPECT_EQ(Run({"edit", "account", "B", "--import", "stream:A"}), 1);
+  EXPECT_NE(err_.str().find("--import expects"), std::string::npos);
+}
+
 TEST_F(LatticectlTest, ScopedSigningKeyUsers) {
   ASSERT_EQ(Run({"add", "operator", "O"}), 0);
   ASSERT_EQ(Run({"add", "account", "A", "--scoped-signing-key", "dev", "--scope-pub-allow",
