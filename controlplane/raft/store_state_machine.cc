@@ -157,6 +157,15 @@ absl::StatusOr<std::string> StoreStateMachine::Snapshot(uint64_t index) {
 }
 
 absl::Status StoreStateMachine::Restore(uint64_t index, std::string_view snapshot) {
+  // The store only ever holds committed entries, and committed entries are the same on every
+  // replica: a store already at or past `index` contains the snapshot's state. This is the normal
+  // case at every restart (libraft restores its latest snapshot before replaying the log tail),
+  // where unpacking the checkpoint again would only throw newer work away.
+  if (const uint64_t revision = live()->revision(); revision >= index) {
+    LATTICE_LOG(kInfo) << "raft: store at revision " << revision
+                       << " already covers the snapshot at index " << index;
+    return absl::OkStatus();
+  }
   const uint64_t next = generation_ + 1;
   const std::string target = GenerationDir(dir_, next);
   std::error_code ec;

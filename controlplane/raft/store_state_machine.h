@@ -14,7 +14,9 @@
 // and the proposer gets InvalidArgument.
 //
 // Snapshots are RocksDB checkpoints packed with PackDirectory; Restore unpacks one into a new
-// generation directory, opens it, and atomically switches `dir/CURRENT` to it.
+// generation directory, opens it, and atomically switches `dir/CURRENT` to it, unless the live
+// store's revision already reaches the snapshot's index (the usual case when libraft restores its
+// own latest snapshot at startup), in which case the live store is kept.
 #pragma once
 
 #include <atomic>

@@ -130,6 +130,19 @@ TEST_F(StoreStateMachineTest, SnapshotRestoresIntoAnotherMachineAndSurvivesReope
   EXPECT_EQ(Get(*reopened, "after"), "y");
 }
 
+TEST_F(StoreStateMachineTest, SnapshotTheStoreAlreadyCoversIsNotUnpacked) {
+  auto machine = OpenMachine("a");
+  for (uint64_t i = 2; i < 10; ++i) {
+    ASSERT_TRUE(machine->Apply(i, PutCommand("k", std::to_string(i))).ok());
+  }
+  absl::StatusOr<std::string> snapshot = machine->Snapshot(5);
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_TRUE(machine->Restore(5, *snapshot).ok());
+  EXPECT_EQ(machine->revision(), 9u);
+  EXPECT_EQ(Get(*machine, "k"), "9");
+  EXPECT_TRUE(std::filesystem::exists(root_ / "a" / "store-0"));  // still the live generation
+}
+
 TEST_F(StoreStateMachineTest, GarbageSnapshotLeavesTheStoreAlone) {
   auto machine = OpenMachine("a");
   ASSERT_TRUE(machine->Apply(2, PutCommand("k", "v1")).ok());
