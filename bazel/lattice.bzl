@@ -39,28 +39,42 @@ def lattice_cc_benchmark(name, copts = [], deps = [], tags = [], **kwargs):
 def lattice_cc_fuzz_test(name, srcs, corpus, deps = [], copts = [], tags = [], size = "small", **kwargs):
     """A libFuzzer target whose corpus also runs as a plain test.
 
-    Default build: the corpus files replay through a small main (gcc, sanitizers optional).
-    --config=fuzz: clang links real libFuzzer; `bazel run :name -- -max_total_time=60 DIR` fuzzes.
+    Makes `name` (a test replaying the corpus files: through a small main under gcc, through
+    libFuzzer's file mode under --config=fuzz) and `name_fuzzer` (the fuzzing binary):
+      bazel run --config=fuzz //pkg:name_fuzzer -- -max_total_time=60 /tmp/work_corpus SEED_DIR
     """
+    fuzz_copts = LATTICE_COPTS + copts + select({
+        "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
+        "//conditions:default": [],
+    })
+    fuzz_linkopts = select({
+        "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
+        "//conditions:default": [],
+    })
+    fuzz_deps = deps + select({
+        "//bazel:libfuzzer": [],
+        "//conditions:default": ["//bazel:fuzz_corpus_runner"],
+    })
     native.filegroup(name = name + "_corpus", srcs = corpus, testonly = True)
     native.cc_test(
         name = name,
         size = size,
         srcs = srcs,
-        copts = LATTICE_COPTS + copts + select({
-            "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
-            "//conditions:default": [],
-        }),
-        linkopts = select({
-            "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
-            "//conditions:default": [],
-        }),
-        deps = deps + select({
-            "//bazel:libfuzzer": [],
-            "//conditions:default": ["//bazel:fuzz_corpus_runner"],
-        }),
+        copts = fuzz_copts,
+        linkopts = fuzz_linkopts,
+        deps = fuzz_deps,
         data = [":" + name + "_corpus"],
         args = ["$(locations :" + name + "_corpus)"],
+        tags = tags + ["fuzz"],
+        **kwargs
+    )
+    native.cc_binary(
+        name = name + "_fuzzer",
+        testonly = True,
+        srcs = srcs,
+        copts = fuzz_copts,
+        linkopts = fuzz_linkopts,
+        deps = fuzz_deps,
         tags = tags + ["fuzz"],
         **kwargs
     )
