@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -378,6 +379,39 @@ TEST_F(ReplicaTest, AddsAndRemovesAVoter) {
   StopNode(4);
   auto last = ProposeMany("without-4-", 5);
   EXPECT_EQ(last.size(), 5u);
+}
+
+TEST_F(ReplicaTest, StartFailuresAreReportedAndLeaveNothingRunning) {
+  MemoryMachine machine;
+  {
+    Replica replica(machine);
+    EXPECT_TRUE(absl::IsInvalidArgument(replica.Start(ReplicaConfig{})));
+    // Never started: requests are answered at once instead of hanging.
+    EXPECT_EQ(replica.Propose("x").get().code, ProposeCode::kShutdown);
+    EXPECT_FALSE(replica.IsLeader());
+    EXPECT_TRUE(absl::IsUnavailable(replica.AddVoter(Peer{9, "127.0.0.1:1"}).get()));
+  }
+  AddNodes(1);
+  std::filesystem::create_directories(root_);
+  {
+    // The data directory path is a regular file.
+    std::ofstream(root_ / "not-a-dir") << "x";
+    ReplicaConfig config = ConfigFor(1, true);
+    config.data_dir = (root_ / "not-a-dir").string();
+    Replica replica(machine);
+    EXPECT_FALSE(replica.Start(config).ok());
+  }
+  {
+    // A bootstrap list with a duplicate id is refused before anything starts.
+    ReplicaConfig config = ConfigFor(1, true);
+    config.bootstrap.push_back(config.bootstrap.front());
+    Replica replica(machine);
+    EXPECT_FALSE(replica.Start(config).ok());
+  }
+  // A good start after the failures, and a second Start on the same Replica is refused.
+  StartNode(1);
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(nodes_[1].replica->Start(ConfigFor(1, /*bootstrap=*/true))));
 }
 
 TEST_F(ReplicaTest, BarrierOnTheLeaderAndRefusalOnAFollower) {
