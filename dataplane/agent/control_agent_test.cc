@@ -316,7 +316,11 @@ TEST_F(ControlAgentTest, RestartedNodeServesFromDiskThenReconnectsOnTheSameAddre
   PutAccount(AccountJwt(b_, "B", op_.key));
   ASSERT_TRUE(Eventually([&] { return sink.HasAccount(b_.public_key().str()); }));
   EXPECT_EQ(sink.accounts_applied(), 2u);  // the stored one, then only the new version
-  EXPECT_FALSE(agent->status().accounts_from_disk);
+  // The agent records the version after the sink returns (and the bundle is saved).
+  EXPECT_TRUE(Eventually([&] {
+    AgentStatus status = agent->status();
+    return !status.accounts_from_disk && status.accounts_version == sink.accounts()->version;
+  }));
 }
 
 TEST_F(ControlAgentTest, CorruptStateIsIgnoredAndRefilledFromTheControlPlane) {
