@@ -60,9 +60,10 @@ class Reader {
 
 }  // namespace
 
-std::string EncodeBatch(const store::Batch& batch) {
+std::string EncodeBatch(const store::Batch& batch, uint64_t validated_at) {
   std::string out;
   out.push_back(static_cast<char>(kVersion));
+  PutFixed(out, validated_at, 8);
   PutFixed(out, static_cast<uint64_t>(batch.unix_nanos), 8);
   PutString(out, batch.actor);
   PutString(out, batch.reason);
@@ -78,11 +79,12 @@ std::string EncodeBatch(const store::Batch& batch) {
   return out;
 }
 
-absl::StatusOr<store::Batch> DecodeBatch(std::string_view bytes) {
+absl::StatusOr<store::Batch> DecodeBatch(std::string_view bytes, uint64_t* validated_at) {
   Reader reader(bytes);
   if (reader.Fixed(1) != kVersion || !reader.ok()) {
     return absl::InvalidArgumentError("raft command: unknown batch version");
   }
+  const uint64_t condition = reader.Fixed(8);
   store::Batch batch;
   batch.unix_nanos = static_cast<int64_t>(reader.Fixed(8));
   batch.actor = reader.String();
@@ -108,6 +110,9 @@ absl::StatusOr<store::Batch> DecodeBatch(std::string_view bytes) {
   }
   if (!reader.ok() || !reader.done()) {
     return absl::InvalidArgumentError("raft command: truncated or trailing bytes");
+  }
+  if (validated_at != nullptr) {
+    *validated_at = condition;
   }
   return batch;
 }

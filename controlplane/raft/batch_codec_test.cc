@@ -34,6 +34,14 @@ TEST(BatchCodecTest, RoundTripsEveryField) {
   }
 }
 
+TEST(BatchCodecTest, CarriesTheValidationRevision) {
+  uint64_t validated_at = 1;
+  ASSERT_TRUE(DecodeBatch(EncodeBatch(SampleBatch()), &validated_at).ok());
+  EXPECT_EQ(validated_at, 0u);
+  ASSERT_TRUE(DecodeBatch(EncodeBatch(SampleBatch(), 0x1122334455667788ULL), &validated_at).ok());
+  EXPECT_EQ(validated_at, 0x1122334455667788ULL);
+}
+
 TEST(BatchCodecTest, EmptyBatchRoundTrips) {
   absl::StatusOr<store::Batch> out = DecodeBatch(EncodeBatch(store::Batch{}));
   ASSERT_TRUE(out.ok()) << out.status();
@@ -57,22 +65,22 @@ TEST(BatchCodecTest, RefusesUnknownVersionKindAndFlag) {
   store::Batch one;
   one.mutations.push_back(store::Mutation::Put(store::Kind::kAccount, "k", "v"));
   std::string single = EncodeBatch(one);
-  // version(1) + nanos(8) + actor(4) + reason(4) + count(4) = 21: the kind byte follows.
+  // version(1) + validated_at(8) + nanos(8) + actor(4) + reason(4) + count(4) = 29: then kind.
   std::string bad_kind = single;
-  bad_kind[21] = 7;
+  bad_kind[29] = 7;
   EXPECT_FALSE(DecodeBatch(bad_kind).ok());
   std::string bad_flag = single;
-  bad_flag[21 + 1 + 4 + 1] = 2;
+  bad_flag[29 + 1 + 4 + 1] = 2;
   EXPECT_FALSE(DecodeBatch(bad_flag).ok());
 }
 
 TEST(BatchCodecTest, HugeCountsDoNotAllocate) {
   std::string bytes(1, '\x01');
-  bytes += std::string(8, '\0') + std::string(4, '\0') + std::string(4, '\0');
+  bytes += std::string(16, '\0') + std::string(4, '\0') + std::string(4, '\0');
   bytes += std::string("\xff\xff\xff\xff", 4);
   EXPECT_FALSE(DecodeBatch(bytes).ok());
   std::string huge_string(1, '\x01');
-  huge_string += std::string(8, '\0') + std::string("\xff\xff\xff\x7f", 4);
+  huge_string += std::string(16, '\0') + std::string("\xff\xff\xff\x7f", 4);
   EXPECT_FALSE(DecodeBatch(huge_string).ok());
 }
 

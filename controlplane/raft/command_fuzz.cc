@@ -18,9 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (image.ok()) {
     LATTICE_CHECK(lattice::raft::internal::EncodeSnapshotImage(image->first, image->second) == in);
   }
-  auto batch = lattice::raft::DecodeBatch(in);
+  uint64_t validated_at = 0;
+  auto batch = lattice::raft::DecodeBatch(in, &validated_at);
   if (batch.ok()) {
-    LATTICE_CHECK(lattice::raft::EncodeBatch(*batch) == in);
+    LATTICE_CHECK(lattice::raft::EncodeBatch(*batch, validated_at) == in);
   }
   return 0;
 }

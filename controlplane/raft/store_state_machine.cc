@@ -103,7 +103,9 @@ StoreStateMachine::StoreStateMachine(std::string dir, uint64_t generation,
     : dir_(std::move(dir)),
       generation_(generation),
       retired_(std::move(retired)),
-      store_(std::move(store)) {}
+      store_(std::move(store)) {
+  last_write_ = live()->revision();
+}
 
 std::shared_ptr<const store::Store> StoreStateMachine::store() const {
   return live();
@@ -120,7 +122,8 @@ absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) 
   if (index <= revision) {
     return absl::OkStatus();  // replayed after a restart: already in the store
   }
-  absl::StatusOr<store::Batch> batch = DecodeBatch(command);
+  uint64_t validated_at = 0;
+  absl::StatusOr<store::Batch> batch = DecodeBatch(command, &validated_at);
   // Storage failures below would make this replica diverge from the others: stop the process so
   // the entry is applied again after a restart, rather than acknowledging a write we lost.
   for (uint64_t gap = revision + 1; gap < index; ++gap) {
@@ -137,12 +140,17 @@ absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) 
   if (!batch.ok()) {
     return batch.status();  // the index stays a gap; the next command fills it
   }
+  if (validated_at != 0 && validated_at < last_write_) {
+    return absl::AbortedError(absl::StrCat("store changed at revision ", last_write_,
+                                           " after validation at ", validated_at, "; retry"));
+  }
   batch->revision = index;
   absl::Status applied = store->Apply(*batch);
   if (!applied.ok()) {
     LATTICE_LOG(kFatal) << "raft: store cannot apply index " << index << ": " << applied;
     std::abort();
   }
+  last_write_ = index;
   return absl::OkStatus();
 }
 
@@ -198,6 +206,7 @@ absl::Status StoreStateMachine::Restore(uint64_t index, std::string_view snapsho
   retired_->store(true);
   retired_ = std::move(retired);
   generation_ = next;
+  last_write_ = live()->revision();
   old.reset();
   LATTICE_LOG(kInfo) << "raft: restored store from snapshot at index " << index << " (revision "
                      << live()->revision() << ")";

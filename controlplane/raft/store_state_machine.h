@@ -11,7 +11,9 @@
 //
 // A command is an EncodeBatch() buffer. The Batch's revision field is ignored: it is assigned from
 // the index at apply time. A command that does not decode is consumed (its index becomes a gap)
-// and the proposer gets InvalidArgument.
+// and the proposer gets InvalidArgument. A conditional command (EncodeBatch's `validated_at`)
+// whose validation revision predates the last batch that changed the store is refused with
+// Aborted (its index becomes a gap too): the proposer re-reads, re-validates and proposes again.
 //
 // Snapshots are RocksDB checkpoints packed with PackDirectory; Restore unpacks one into a new
 // generation directory, opens it, and atomically switches `dir/CURRENT` to it, unless the live
@@ -57,6 +59,9 @@ class StoreStateMachine final : public StateMachine {
   const std::string dir_;
   uint64_t generation_;  // loop thread (and Open)
   uint64_t scratch_ = 0;
+  // Revision of the last applied batch that was not a filler (loop thread). Conservatively the
+  // store's revision after Open or Restore: a condition older than that is refused.
+  uint64_t last_write_ = 0;
   std::shared_ptr<std::atomic<bool>> retired_;  // the live generation's; set when replaced
   mutable Mutex mu_;
   std::shared_ptr<store::Store> store_ ABSL_GUARDED_BY(mu_);

@@ -130,6 +130,26 @@ TEST_F(StoreStateMachineTest, SnapshotRestoresIntoAnotherMachineAndSurvivesReope
   EXPECT_EQ(Get(*reopened, "after"), "y");
 }
 
+TEST_F(StoreStateMachineTest, ConditionalWriteIsRefusedOnceTheStoreChangedAfterValidation) {
+  auto machine = OpenMachine("a");
+  ASSERT_TRUE(machine->Apply(2, PutCommand("k", "v1")).ok());
+  store::Batch batch;
+  batch.mutations.push_back(store::Mutation::Put(Kind::kAccount, "k", "validated-at-2"));
+  // Validated at revision 2; a configuration entry at 3 is no change to the store's data.
+  ASSERT_TRUE(machine->Apply(4, EncodeBatch(batch, /*validated_at=*/2)).ok());
+  EXPECT_EQ(Get(*machine, "k"), "validated-at-2");
+  // Validated at 2 again, but the batch at 4 changed the store since: refused, nothing written.
+  batch.mutations[0].value = "stale";
+  absl::Status stale = machine->Apply(5, EncodeBatch(batch, /*validated_at=*/2));
+  EXPECT_TRUE(absl::IsAborted(stale)) << stale;
+  EXPECT_EQ(Get(*machine, "k"), "validated-at-2");
+  // Re-validated at the current revision: accepted (index 5 became a gap).
+  batch.mutations[0].value = "fresh";
+  ASSERT_TRUE(machine->Apply(6, EncodeBatch(batch, machine->revision())).ok());
+  EXPECT_EQ(Get(*machine, "k"), "fresh");
+  EXPECT_EQ(machine->revision(), 6u);
+}
+
 TEST_F(StoreStateMachineTest, SnapshotTheStoreAlreadyCoversIsNotUnpacked) {
   auto machine = OpenMachine("a");
   for (uint64_t i = 2; i < 10; ++i) {
