@@ -23,14 +23,21 @@ grpc::Status NodeSyncService::Sync(
   if (!first.has_register_())
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be register");
   const v1::Register reg = first.register_();
-  absl::StatusOr<uint64_t> registered = frontend_->RegisterNode(reg);
-  if (!registered.ok())
-    return ToGrpc(registered.status());
+  // Claim the node's session before registering, so an older stream of the same node that is
+  // closing now cannot mark it DOWN after this registration.
   uint64_t session = 0;
   {
     MutexLock lock(&mu_);
     session = next_session_++;
     sessions_[reg.node_id()] = session;
+  }
+  absl::StatusOr<uint64_t> registered = frontend_->RegisterNode(reg);
+  if (!registered.ok()) {
+    MutexLock lock(&mu_);
+    auto it = sessions_.find(reg.node_id());
+    if (it != sessions_.end() && it->second == session)
+      sessions_.erase(it);
+    return ToGrpc(registered.status());
   }
   LATTICE_LOG(kInfo) << "node " << reg.node_id() << " (cluster " << reg.cluster()
                      << ") registered by " << *actor;
