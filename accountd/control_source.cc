@@ -1,6 +1,7 @@
 // ControlSource: Watch stream into snapshots and changes; PutAccount for writes.
 #include "accountd/control_source.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -72,6 +73,7 @@ void ControlSource::AddAuth(grpc::ClientContext* ctx) const {
 
 void ControlSource::WatchLoop() {
   size_t next = 0;
+  std::chrono::milliseconds wait = options_.retry_wait;
   while (true) {
     {
       MutexLock lock(&mu_);
@@ -79,21 +81,28 @@ void ControlSource::WatchLoop() {
         return;
     }
     const size_t index = next++ % channels_.size();
-    absl::Status ended = WatchOnce(channels_[index]);
+    bool synced = false;
+    absl::Status ended = WatchOnce(channels_[index], &synced);
     sink_->OnConnected(false);
+    // Back off while no replica answers; start over quickly after a stream that worked.
+    wait = synced ? options_.retry_wait
+                  : std::min<std::chrono::milliseconds>(wait * 2, options_.retry_wait * 16);
     {
       std::unique_lock<std::mutex> lock(mu_.native());
       if (stopping_)
         return;
-      LATTICE_LOG(kWarn) << "accountd: watch on " << options_.addresses[index]
-                         << " ended: " << ended << "; serving from the cache";
-      wake_.wait_for(lock, options_.retry_wait,
+      if (synced || wait == options_.retry_wait * 2) {
+        LATTICE_LOG(kWarn) << "accountd: watch on " << options_.addresses[index]
+                           << " ended: " << ended << "; serving from the cache";
+      }
+      wake_.wait_for(lock, synced ? options_.retry_wait : wait,
                      [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; });
     }
   }
 }
 
-absl::Status ControlSource::WatchOnce(const std::shared_ptr<grpc::Channel>& channel) {
+absl::Status ControlSource::WatchOnce(const std::shared_ptr<grpc::Channel>& channel,
+                                      bool* synced_out) {
   auto stub = v1::Admin::NewStub(channel);
   grpc::ClientContext ctx;
   AddAuth(&ctx);
@@ -121,6 +130,7 @@ absl::Status ControlSource::WatchOnce(const std::shared_ptr<grpc::Channel>& chan
         sink_->OnSnapshot(jwts);
         sink_->OnConnected(true);
         synced = true;
+        *synced_out = true;
       }
       continue;
     }

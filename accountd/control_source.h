@@ -30,10 +30,10 @@ struct ControlSourceOptions {
 // Runs `Admin.Watch(from_revision=0, kinds=["account"])` on a background thread: the backlog up
 // to the `synced` marker is the current state (one event per live account), delivered as one
 // snapshot, and every later event as an upsert or delete (tombstoned accounts are deletes).
-// When the stream breaks it reports disconnected, waits `retry_wait` and resyncs from the next
-// replica, again by snapshot. Post is `Admin.PutAccount`, tried on each replica until one
-// answers. Owned by main. Thread: Start/Stop from the owner, Post from any thread; the sink is
-// called from the watch thread only.
+// When the stream breaks it reports disconnected, waits `retry_wait` (doubling up to 16x while
+// no replica answers) and resyncs from the next replica, again by snapshot. Post is
+// `Admin.PutAccount`, tried on each replica until one answers. Owned by main. Thread: Start/Stop
+// from the owner, Post from any thread; the sink is called from the watch thread only.
 class ControlSource : public AccountSource {
  public:
   explicit ControlSource(ControlSourceOptions options);
@@ -48,8 +48,9 @@ class ControlSource : public AccountSource {
 
  private:
   void WatchLoop();
-  // One Watch stream against `channel` until it ends; returns why it ended.
-  absl::Status WatchOnce(const std::shared_ptr<grpc::Channel>& channel);
+  // One Watch stream against `channel` until it ends; returns why it ended. Sets `*synced`
+  // once the backlog was delivered.
+  absl::Status WatchOnce(const std::shared_ptr<grpc::Channel>& channel, bool* synced);
   void AddAuth(grpc::ClientContext* ctx) const;
 
   const ControlSourceOptions options_;

@@ -200,6 +200,31 @@ TEST_F(HttpResolverTest, PostFailsWhenSourceIsDownButReadsKeepServing) {
   EXPECT_EQ(body["accounts"], 1);
 }
 
+TEST_F(HttpResolverTest, HostileRequestsAreRefusedWithoutHarm) {
+  auto empty = client_->Post(Path(), "", "application/jwt");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  auto huge = client_->Post(Path(), std::string(2 << 20, 'a'), "application/jwt");
+  if (huge) {  // the server may close before the client finished sending
+    EXPECT_EQ(huge->status, 413);
+  }
+  auto dots = client_->Post("/jwt/v1/accounts/..%2F..%2Fetc", "x", "application/jwt");
+  ASSERT_TRUE(dots);
+  EXPECT_EQ(dots->status, 404);  // httplib decodes %2F first: no route has a '/' in the key
+  auto nested = client_->Get("/jwt/v1/accounts/" + Key() + "/extra");
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(nested->status, 404);
+  auto binary = client_->Post(Path(), std::string("\0\xff.\x01.\x02", 6), "application/jwt");
+  ASSERT_TRUE(binary);
+  EXPECT_EQ(binary->status, 400);
+  EXPECT_EQ(cache_->size(), 0u);
+  EXPECT_TRUE(source_.posts().empty());
+  // Still serving.
+  auto probe = client_->Get("/jwt/v1/accounts/");
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->status, 200);
+}
+
 TEST_F(HttpResolverTest, OperatorAndHelp) {
   auto op = client_->Get("/jwt/v1/operator");
   ASSERT_TRUE(op);

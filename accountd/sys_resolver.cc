@@ -1,6 +1,7 @@
 // SysResolver: libnats subscriptions for $SYS claim lookup/list/update and change announcements.
 #include "accountd/sys_resolver.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,8 @@ absl::Status SysResolver::Start() {
     s = natsOptions_SetDisconnectedCB(opts, &SysResolver::OnDisconnected, this);
   if (s == NATS_OK)
     s = natsOptions_SetReconnectedCB(opts, &SysResolver::OnConnected, this);
+  if (s == NATS_OK)
+    s = natsOptions_SetClosedCB(opts, &SysResolver::OnClosed, this);
   if (s == NATS_OK) {
     s = natsConnection_Connect(&nc_, opts);
     if (s == NATS_OK)
@@ -73,8 +76,10 @@ absl::Status SysResolver::Start() {
       break;
     natsSubscription* sub = nullptr;
     s = natsConnection_QueueSubscribe(&sub, nc_, subject, kQueue, &SysResolver::OnMessage, this);
-    if (s == NATS_OK)
+    if (s == NATS_OK) {
       subs_.push_back(sub);
+      s = natsSubscription_SetOnCompleteCB(sub, &SysResolver::OnSubscriptionComplete, this);
+    }
   }
   std::string error = s == NATS_OK ? "" : NatsError(s);
   natsOptions_Destroy(opts);
@@ -92,17 +97,52 @@ void SysResolver::Stop() {
     stopping_ = true;
     idle_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return in_flight_ == 0; });
   }
-  for (natsSubscription* sub : subs_) {
+  // libnats calls handlers and connection callbacks from its own threads, also after Close
+  // returns: wait for each subscription's completion and for the closed callback before `this`
+  // may go away. Bounded so a libnats fault cannot hang shutdown.
+  constexpr auto kCloseWait = std::chrono::seconds(10);
+  for (natsSubscription* sub : subs_)
     natsSubscription_Unsubscribe(sub);
-    natsSubscription_Destroy(sub);
+  const size_t subs = subs_.size();
+  if (nc_ != nullptr)
+    natsConnection_Close(nc_);
+  {
+    std::unique_lock<std::mutex> lock(mu_.native());
+    const bool done =
+        idle_.wait_for(lock, kCloseWait, [this, subs]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return subs_complete_ >= subs && (nc_ == nullptr || closed_);
+        });
+    if (!done) {
+      LATTICE_LOG(kError) << "accountd: libnats did not confirm close";
+    }
   }
+  for (natsSubscription* sub : subs_)
+    natsSubscription_Destroy(sub);
   subs_.clear();
   if (nc_ != nullptr) {
-    natsConnection_Close(nc_);
     natsConnection_Destroy(nc_);
     nc_ = nullptr;
   }
   connected_ = false;
+}
+
+void SysResolver::OnClosed(natsConnection*, void* closure) {
+  auto* self = static_cast<SysResolver*>(closure);
+  {
+    // Notify under the lock: once it is released, Stop may return and `self` be destroyed.
+    MutexLock lock(&self->mu_);
+    self->closed_ = true;
+    self->idle_.notify_all();
+  }
+}
+
+void SysResolver::OnSubscriptionComplete(void* closure) {
+  auto* self = static_cast<SysResolver*>(closure);
+  {
+    MutexLock lock(&self->mu_);
+    ++self->subs_complete_;
+    self->idle_.notify_all();
+  }
 }
 
 void SysResolver::OnConnected(natsConnection*, void* closure) {
@@ -138,8 +178,8 @@ void SysResolver::OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, vo
   {
     MutexLock lock(&self->mu_);
     --self->in_flight_;
+    self->idle_.notify_all();
   }
-  self->idle_.notify_all();
 }
 
 void SysResolver::Handle(const std::string& subject, const std::string& reply,

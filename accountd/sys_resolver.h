@@ -60,6 +60,10 @@ class SysResolver {
                         void* closure);
   static void OnConnected(__natsConnection* nc, void* closure);
   static void OnDisconnected(__natsConnection* nc, void* closure);
+  // libnats' last callback for the connection; after it no callback references `this`.
+  static void OnClosed(__natsConnection* nc, void* closure);
+  // A subscription's handler will not be called again.
+  static void OnSubscriptionComplete(void* closure);
   void Handle(const std::string& subject, const std::string& reply, const std::string& data);
   void HandleLookup(const std::string& subject, const std::string& reply);
   void HandleList(const std::string& reply);
@@ -80,6 +84,8 @@ class SysResolver {
   std::condition_variable idle_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  size_t subs_complete_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace lattice::accountd
