@@ -71,8 +71,8 @@ class Connection : public IoHandler,
 
   // Writes what is buffered now. Owning loop.
   void FlushNow() override;
-  // Writes from another loop's thread when nobody else is writing; false when the owning loop
-  // has to continue (socket full, error, closed). Thread: any loop.
+  // Writes a small batch from another loop's thread when nobody else is writing; false when
+  // the owning loop has to take over (a big batch, socket full, error). Thread: any loop.
   bool TryFlushFromOtherLoop() override;
 
   // Closes the socket after a best-effort flush of what is queued (so a final -ERR is seen).
@@ -103,6 +103,7 @@ class Connection : public IoHandler,
   void OnIoEvents(uint32_t events) override;
   void ReadAll();
   bool EnsureReadSpace(size_t needed);
+  void ResizeEmptyReadBuffer(size_t cap);
   void OnWriteDeadline();
   // Runs WriteTo under the write token; kWouldBlock also when another thread holds it (that
   // writer then loops again, so nothing queued is left behind).
@@ -115,6 +116,7 @@ class Connection : public IoHandler,
   std::unique_ptr<char[]> read_buf_;
   size_t read_cap_ = 0;
   size_t read_len_ = 0;
+  int quiet_reads_ = 0;  // consecutive read events that used under a quarter of the buffer
 
   OutboundBuffer outbound_;
   std::atomic<bool> flush_requested_{false};

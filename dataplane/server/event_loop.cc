@@ -200,18 +200,37 @@ void EventLoop::RunEndOfIteration() {
   // Flushes first (they may close connections and queue more work), then queued tasks; work
   // queued meanwhile runs in the same pass.
   while (!local_flushes_.empty() || !end_of_iteration_.empty()) {
-    local_flushing_.swap(local_flushes_);
-    for (auto& target : local_flushing_) {
-      target->FlushNow();
-    }
-    local_flushing_.clear();
+    RunLocalFlushes();
     end_running_.swap(end_of_iteration_);
     for (Task& task : end_running_) {
       task();
     }
     end_running_.clear();
   }
+  RunRemoteFlushes();
+}
+
+void EventLoop::FlushRequested() {
+  LATTICE_DCHECK(tls_current_loop == this);
+  RunLocalFlushes();
+  RunRemoteFlushes();
+}
+
+void EventLoop::RunLocalFlushes() {
+  while (!local_flushes_.empty()) {
+    local_flushing_.swap(local_flushes_);
+    for (auto& target : local_flushing_) {
+      target->FlushNow();
+    }
+    local_flushing_.clear();
+  }
+}
+
+void EventLoop::RunRemoteFlushes() {
   for (auto& [target_loop, batch] : remote_flushes_) {
+    if (batch.empty()) {
+      continue;
+    }
     // Write directly where possible: no wakeup of the target loop on the common path.
     size_t kept = 0;
     for (size_t i = 0; i < batch.size(); ++i) {

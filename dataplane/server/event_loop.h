@@ -90,6 +90,12 @@ class EventLoop {
   // The loop running on this thread, or nullptr.
   static EventLoop* Current();
 
+  // Runs the flushes requested so far (local FlushNow, remote TryFlushFromOtherLoop or one
+  // Post per target loop) without waiting for the end of the iteration. A connection calls
+  // this after each read it has parsed, so subscribers receive while the publisher is still
+  // being read (a pipeline, not read-everything-then-write). Loop thread.
+  void FlushRequested();
+
   const Clock& clock() const { return clock_; }
   uint64_t iterations() const { return iterations_.load(std::memory_order_relaxed); }
   uint64_t posts_received() const { return posts_received_.load(std::memory_order_relaxed); }
@@ -100,6 +106,8 @@ class EventLoop {
   void RunPostedTasks();
   void RunDueTimers();
   void RunEndOfIteration();
+  void RunLocalFlushes();
+  void RunRemoteFlushes();
   int NextTimeoutMs(int max_wait_ms) const;
 
   const Clock& clock_;

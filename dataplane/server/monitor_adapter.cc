@@ -1,6 +1,7 @@
 // MonitorAdapter: Server snapshots -> monitoring structs.
 #include "dataplane/server/monitor_adapter.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -33,6 +34,40 @@ int64_t ResidentBytes() {
 
 }  // namespace
 
+std::chrono::nanoseconds ProcessCpuTime() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) {
+    return std::chrono::nanoseconds(0);
+  }
+  auto tv = [](const timeval& t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(tv(usage.ru_utime) +
+                                                              tv(usage.ru_stime));
+}
+
+double CpuUsage::Sample(std::chrono::nanoseconds cpu_total,
+                        std::chrono::steady_clock::time_point now) {
+  MutexLock lock(&mu_);
+  auto wall = now - last_wall_;
+  if (sampled_ && wall < kMinInterval) {
+    return percent_;  // too close to the last sample to say anything new
+  }
+  if (wall > std::chrono::steady_clock::duration::zero()) {
+    double cpu = std::chrono::duration<double>(cpu_total - last_cpu_).count();
+    percent_ = 100.0 * cpu / std::chrono::duration<double>(wall).count();
+    if (percent_ < 0) {
+      percent_ = 0;
+    }
+  }
+  // Rounded to one decimal like nats-server's /varz.
+  percent_ = static_cast<double>(static_cast<int64_t>(percent_ * 10 + 0.5)) / 10;
+  last_wall_ = now;
+  last_cpu_ = cpu_total;
+  sampled_ = true;
+  return percent_;
+}
+
 monitor::ServerSnapshot MonitorAdapter::Server() {
   std::shared_ptr<const RuntimeConfig> config = server_.context().config();
   const options::Options& opts = *config->options;
@@ -63,6 +98,7 @@ monitor::ServerSnapshot MonitorAdapter::Server() {
   snap.start = server_.start_time();
   snap.config_load_time = server_.config_load_time();
   snap.mem_bytes = ResidentBytes();
+  snap.cpu_percent = cpu_.Sample(ProcessCpuTime(), std::chrono::steady_clock::now());
   snap.cores = static_cast<int>(std::thread::hardware_concurrency());
   snap.worker_threads = static_cast<int>(server_.worker_count());
   snap.connections = stats.connections;

@@ -53,5 +53,26 @@ TEST(MonitorAdapterTest, ReflectsConnectionsSubscriptionsAndCounters) {
   EXPECT_NE(adapter.HealthProblem(), "");
 }
 
+TEST(CpuUsageTest, CpuTimeOverWallTimeBetweenSamples) {
+  using std::chrono::milliseconds;
+  auto t0 = std::chrono::steady_clock::time_point() + std::chrono::hours(1);
+  CpuUsage usage(t0);
+  // First sample: the average since start (1 s of CPU in 4 s).
+  EXPECT_DOUBLE_EQ(usage.Sample(milliseconds(1000), t0 + milliseconds(4000)), 25.0);
+  // Too soon after the last sample: the previous value.
+  EXPECT_DOUBLE_EQ(usage.Sample(milliseconds(1100), t0 + milliseconds(4100)), 25.0);
+  // 1.5 s of CPU over 1 s of wall time: one and a half cores busy.
+  EXPECT_DOUBLE_EQ(usage.Sample(milliseconds(2500), t0 + milliseconds(5000)), 150.0);
+  // Idle.
+  EXPECT_DOUBLE_EQ(usage.Sample(milliseconds(2500), t0 + milliseconds(7000)), 0.0);
+}
+
+TEST(CpuUsageTest, ProcessCpuTimeCountsThisProcess) {
+  // Starting the test binary alone costs CPU; the clock never runs backwards.
+  auto first = ProcessCpuTime();
+  EXPECT_GT(first.count(), 0);
+  EXPECT_GE(ProcessCpuTime(), first);
+}
+
 }  // namespace
 }  // namespace lattice::server

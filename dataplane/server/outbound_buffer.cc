@@ -16,15 +16,19 @@ constexpr size_t kMaxFreeChunks = 8;
 constexpr size_t kMaxIov = 64;
 }  // namespace
 
-OutboundBuffer::Chunk OutboundBuffer::TakeFreeChunk() {
-  if (!free_.empty()) {
+OutboundBuffer::Chunk OutboundBuffer::TakeFreeChunk(bool small_ok) {
+  while (!free_.empty()) {
     Chunk chunk = std::move(free_.back());
     free_.pop_back();
+    if (chunk.cap < kChunkSize && !small_ok) {
+      continue;  // traffic picked up: small chunks would only mean more iovecs
+    }
     chunk.begin = chunk.end = 0;
     return chunk;
   }
   Chunk chunk;
-  chunk.data.reset(new char[kChunkSize]);
+  chunk.cap = small_ok ? kSmallChunkSize : kChunkSize;
+  chunk.data.reset(new char[chunk.cap]);
   return chunk;
 }
 
@@ -42,13 +46,15 @@ AppendResult OutboundBuffer::Append(std::initializer_list<std::string_view> piec
   if (limit > 0 && now_pending + static_cast<int64_t>(total) > limit) {
     return AppendResult::kOverLimit;
   }
+  bool small_ok =
+      now_pending + static_cast<int64_t>(total) <= static_cast<int64_t>(kSmallChunkSize);
   for (std::string_view piece : pieces) {
     while (!piece.empty()) {
-      if (pending_.empty() || pending_.back().end == kChunkSize) {
-        pending_.push_back(TakeFreeChunk());
+      if (pending_.empty() || pending_.back().end == pending_.back().cap) {
+        pending_.push_back(TakeFreeChunk(small_ok));
       }
       Chunk& tail = pending_.back();
-      size_t n = std::min(piece.size(), kChunkSize - tail.end);
+      size_t n = std::min(piece.size(), tail.cap - tail.end);
       std::memcpy(tail.data.get() + tail.end, piece.data(), n);
       tail.end += n;
       piece.remove_prefix(n);
