@@ -1,5 +1,7 @@
 // libFuzzer target: a server-side TlsSession fed untrusted bytes in fuzzer-chosen chunks never
-// crashes, always ends in a defined state, and keeps failing once it has failed.
+// crashes, always ends in a defined state, and keeps failing once it has failed. The bytes go
+// either to a fresh session (handshake parsing) or to one that has just completed a real
+// handshake with a client session (record layer, alerts, post-handshake messages).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +25,8 @@ void Require(bool ok, const char* what) {
   }
 }
 
+std::shared_ptr<const TlsContext>& ClientContextSlot();
+
 // One server context for the whole run, with a certificate made at start-up. verify=true so
 // client-certificate paths are reachable too.
 std::shared_ptr<const TlsContext> Context() {
@@ -41,9 +45,36 @@ std::shared_ptr<const TlsContext> Context() {
     options.verify = true;
     auto created = TlsContext::CreateServer(options);
     Require(created.ok(), "context");
+    lattice::tls::ClientTlsConfig client;
+    client.ca_file = (*ca)->ca_file();
+    client.cert_file = leaf->cert_file;  // any certificate of this CA will do
+    client.key_file = leaf->key_file;
+    auto client_ctx = TlsContext::CreateClient(client);
+    Require(client_ctx.ok(), "client context");
+    ClientContextSlot() = *client_ctx;
     return *created;
   }();
   return ctx;
+}
+
+std::shared_ptr<const TlsContext>& ClientContextSlot() {
+  static std::shared_ptr<const TlsContext> client;
+  return client;
+}
+
+// Runs a real handshake between `server` and a new client session, all in memory.
+void CompleteHandshake(TlsSession& server) {
+  auto client = TlsSession::Create(ClientContextSlot(), TlsSession::Role::kClient, "localhost");
+  Require(client.ok(), "client session");
+  for (int i = 0; i < 10 && !(server.HandshakeDone() && (*client)->HandshakeDone()); ++i) {
+    (*client)->Handshake();
+    server.FeedCiphertext((*client)->PendingCiphertext());
+    (*client)->ConsumeCiphertext((*client)->pending_ciphertext_bytes());
+    server.Handshake();
+    (*client)->FeedCiphertext(server.PendingCiphertext());
+    server.ConsumeCiphertext(server.pending_ciphertext_bytes());
+  }
+  Require(server.HandshakeDone(), "in-memory handshake");
 }
 
 }  // namespace
@@ -52,8 +83,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto created = TlsSession::Create(Context(), TlsSession::Role::kServer);
   Require(created.ok(), "session");
   TlsSession& session = **created;
-  // The first byte picks the chunk size (1..256) the rest is fed in.
-  size_t chunk = size > 0 ? static_cast<size_t>(data[0]) + 1 : 1;
+  // The first byte: high bit = after a completed handshake; low 7 bits = chunk size - 1.
+  uint8_t control = size > 0 ? data[0] : 0;
+  size_t chunk = static_cast<size_t>(control & 0x7f) + 1;
+  if (control & 0x80) {
+    CompleteHandshake(session);
+  }
   std::string_view input(reinterpret_cast<const char*>(data), size);
   if (!input.empty()) {
     input.remove_prefix(1);
