@@ -11,6 +11,11 @@
 
 namespace lattice::agent::testing {
 
+// TSan suppressions for races reported inside uninstrumented system libraries (Debian's
+// Abseil under gRPC). Given to the lattice-control child and returned by the test binary's
+// __tsan_default_suppressions(); a copy with the reasons is in tsan.supp.
+extern const char kTsanSuppressions[];
+
 // A loopback TCP port nobody listened on a moment ago.
 absl::StatusOr<int> FreePort();
 // Polls `condition` until it holds or `timeout` passes. Bounds waits on other threads and
