@@ -136,6 +136,10 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::CreateServer(
                      nullptr);
   // Resumed sessions with client certificates need a context id (else OpenSSL refuses them).
   SSL_CTX_set_session_id_context(ctx.get(), kSessionIdContext, sizeof(kSessionIdContext) - 1);
+  // Resumption works through stateless tickets only (one per connection, as Go's server
+  // sends): no server-side session cache growing with the connection count.
+  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx.get(), 1);
 
   std::shared_ptr<TlsContext> result(new TlsContext(ctx.release(), /*is_server=*/true));
   result->verify_peer_ = verify;

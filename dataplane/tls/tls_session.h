@@ -131,4 +131,10 @@ class TlsSession {
 
 std::string_view TlsResultName(TlsResult result);
 
+// For `allow_non_tls` (INFO `tls_available`): a TLS client's first byte is a handshake record
+// (0x16); a plaintext NATS client starts with a verb. Needs at least one byte.
+inline bool StartsLikeTlsHandshake(std::string_view first_bytes) {
+  return !first_bytes.empty() && static_cast<unsigned char>(first_bytes[0]) == 0x16;
+}
+
 }  // namespace lattice::tls

@@ -422,6 +422,14 @@ TEST_F(TlsSessionTest, CorruptedApplicationDataIsAnError) {
   EXPECT_THAT(server->error(), HasSubstr("bad record mac"));
 }
 
+TEST_F(TlsSessionTest, FirstByteSniffingForAllowNonTls) {
+  auto client = NewSession(ClientContext(nullptr));
+  client->Handshake();
+  EXPECT_TRUE(StartsLikeTlsHandshake(client->PendingCiphertext()));
+  EXPECT_FALSE(StartsLikeTlsHandshake("CONNECT {}\r\n"));
+  EXPECT_FALSE(StartsLikeTlsHandshake(""));
+}
+
 TEST_F(TlsSessionTest, SessionRoleMustMatchContext) {
   auto session = TlsSession::Create(ServerContext(false), TlsSession::Role::kClient);
   EXPECT_FALSE(session.ok());
