@@ -189,7 +189,10 @@ bool ClientSession::Authenticate() {
   auth::AuthRequest request;
   request.connect = &connect_;
   request.nonce = nonce_;
-  auth::AuthOutcome outcome = config_->authenticator->Authenticate(request);
+  return ApplyAuthOutcome(config_->authenticator->Authenticate(request));
+}
+
+bool ClientSession::ApplyAuthOutcome(const auth::AuthOutcome& outcome) {
   if (!outcome.ok()) {
     LATTICE_LOG(kInfo) << "cid " << cid_ << " " << peer_.ip << ":" << peer_.port
                        << " authentication failed: " << auth::AuthFailureName(outcome.failure);
@@ -221,10 +224,21 @@ bool ClientSession::OnConnect(std::string_view json) {
     SendErrAndClose(ProtocolError::kNoRespondersRequiresHeaders, CloseReason::kProtocolViolation);
     return false;
   }
+  if (config_->slow_auth && config_->authenticator != nullptr) {
+    if (WorkPool* pool = context_.auth_pool(); pool != nullptr) {
+      StartPooledAuth(*pool);
+      return false;  // the parser stops after CONNECT; reading resumes with the verdict
+    }
+  }
   if (!Authenticate()) {
     SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
     return false;
   }
+  CompleteConnect();
+  return true;
+}
+
+void ClientSession::CompleteConnect() {
   if (auth_timer_ != 0) {
     loop().CancelTimer(auth_timer_);
     auth_timer_ = 0;
@@ -235,7 +249,39 @@ bool ClientSession::OnConnect(std::string_view json) {
   if (connect_.verbose) {
     SendOk();
   }
-  return true;
+}
+
+void ClientSession::StartPooledAuth(WorkPool& pool) {
+  PauseReading();
+  std::weak_ptr<Connection> weak = weak_from_this();
+  // The check sees copies only: the session's fields stay with its loop.
+  pool.Submit([weak, loop = &loop(), authenticator = config_->authenticator, connect = connect_,
+               nonce = nonce_] {
+    auth::AuthRequest request;
+    request.connect = &connect;
+    request.nonce = nonce;
+    auth::AuthOutcome outcome = authenticator->Authenticate(request);
+    std::shared_ptr<Connection> self = weak.lock();
+    if (self == nullptr) {
+      return;  // the session is gone (closed meanwhile)
+    }
+    // The loop outlives its sessions' pooled checks: the Server stops the pool first.
+    loop->Post([self = std::move(self), outcome = std::move(outcome)] {
+      static_cast<ClientSession*>(self.get())->FinishPooledAuth(outcome);
+    });
+  });
+}
+
+void ClientSession::FinishPooledAuth(const auth::AuthOutcome& outcome) {
+  if (closed()) {
+    return;  // e.g. the auth timeout fired first
+  }
+  if (!ApplyAuthOutcome(outcome)) {
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return;
+  }
+  CompleteConnect();
+  ResumeReading();
 }
 
 bool ClientSession::OnPub(const protocol::PubOp& op) {
@@ -334,8 +380,8 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
       account_->sublist().Remove(ref);
       loop().Post([self = sub.session, ref] {
         auto& s = static_cast<ClientSubscription&>(*ref);
-        auto it = self->subs_.find(s.sid);
-        if (it != self->subs_.end() && it->second.get() == &s) {
+        auto it = self->subs_.find(Key(s.sid));
+        if (it != self->subs_.end() && it->get() == &s) {
           self->subs_.erase(it);
         }
       });
@@ -427,7 +473,7 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     SendErr(protocol::ErrorText(ProtocolError::kInvalidSubject));
     return true;
   }
-  subs_.emplace(sub->sid, std::move(sub));
+  subs_.insert(std::move(sub));
   if (connect_.verbose) {
     SendOk();
   }
@@ -445,7 +491,7 @@ bool ClientSession::OnUnsub(const protocol::UnsubOp& op) {
   }
   auto it = subs_.find(Key(op.sid));
   if (it != subs_.end()) {
-    std::shared_ptr<ClientSubscription> sub = it->second;
+    std::shared_ptr<ClientSubscription> sub = *it;
     if (op.max_msgs.has_value() && *op.max_msgs > 0 &&
         sub->delivered.load(std::memory_order_acquire) < *op.max_msgs) {
       sub->max_msgs.store(*op.max_msgs, std::memory_order_release);
@@ -467,14 +513,14 @@ void ClientSession::RemoveSubscription(const std::shared_ptr<ClientSubscription>
   if (!sub->removed.exchange(true, std::memory_order_acq_rel)) {
     account_->sublist().Remove(sub);
   }
-  auto it = subs_.find(sub->sid);
-  if (it != subs_.end() && it->second == sub) {
+  auto it = subs_.find(Key(sub->sid));
+  if (it != subs_.end() && *it == sub) {
     subs_.erase(it);
   }
 }
 
 void ClientSession::RemoveAllSubscriptions() {
-  for (auto& [sid, sub] : subs_) {
+  for (const auto& sub : subs_) {
     if (!sub->removed.exchange(true, std::memory_order_acq_rel)) {
       account_->sublist().Remove(sub);
     }
@@ -627,7 +673,7 @@ ConnectionSnapshot ClientSession::Snapshot() const {
   snap.subscription_count = subs_.size();
   snap.subscriptions.reserve(subs_.size());
   snap.subscription_details.reserve(subs_.size());
-  for (const auto& [sid, sub] : subs_) {
+  for (const auto& sub : subs_) {
     snap.subscriptions.push_back(sub->subject);
     SubscriptionSnapshot detail;
     detail.subject = sub->subject;

@@ -14,7 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 
 #include "dataplane/auth/authenticator.h"
 #include "dataplane/auth/connect_options.h"
@@ -40,6 +41,27 @@ struct ClientSubscription : public sublist::Subscription {
   // Set when this (wildcard) subscription covers subscribe-deny entries: deliveries on denied
   // subjects are dropped. Immutable, shareable across loops.
   std::shared_ptr<const auth::CompiledPermissions> deny_filter;
+};
+
+// Hashes and compares subscriptions by sid, and looks them up by a sid view: the sid table
+// stores one pointer per subscription (the key lives in the subscription itself).
+struct SidHash {
+  using is_transparent = void;
+  size_t operator()(absl::string_view sid) const { return absl::Hash<absl::string_view>{}(sid); }
+  size_t operator()(const std::shared_ptr<ClientSubscription>& sub) const {
+    return (*this)(absl::string_view(sub->sid.data(), sub->sid.size()));
+  }
+};
+struct SidEq {
+  using is_transparent = void;
+  static absl::string_view SidOf(absl::string_view sid) { return sid; }
+  static absl::string_view SidOf(const std::shared_ptr<ClientSubscription>& sub) {
+    return absl::string_view(sub->sid.data(), sub->sid.size());
+  }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return SidOf(a) == SidOf(b);
+  }
 };
 
 // One subscription as /connz?subs=detail and /subsz show it.
@@ -134,6 +156,13 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void OnPingTimer();
   void OnAuthTimeout();
   bool Authenticate();
+  // Applies a successful outcome (user, permissions); false when it failed.
+  bool ApplyAuthOutcome(const auth::AuthOutcome& outcome);
+  // The rest of CONNECT once the credentials are accepted.
+  void CompleteConnect();
+  // bcrypt credentials: checked on the auth pool while this session stops reading.
+  void StartPooledAuth(WorkPool& pool);
+  void FinishPooledAuth(const auth::AuthOutcome& outcome);
 
   const uint64_t cid_;
   const Peer peer_;
@@ -157,7 +186,7 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::atomic<bool> headers_{false};
   std::atomic<bool> tracks_responses_{false};
 
-  absl::flat_hash_map<std::string, std::shared_ptr<ClientSubscription>> subs_;
+  absl::flat_hash_set<std::shared_ptr<ClientSubscription>, SidHash, SidEq> subs_;
   std::string l1_subject_;
   sublist::SublistResultRef l1_result_;
   uint64_t l1_generation_ = 0;

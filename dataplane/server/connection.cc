@@ -253,9 +253,51 @@ void Connection::ResizeEmptyReadBuffer(size_t cap) {
   read_cap_ = cap;
 }
 
+bool Connection::ParseBuffered(size_t* bytes_needed) {
+  *bytes_needed = 0;
+  size_t consumed = OnRead(std::string_view(read_buf_.get(), read_len_), bytes_needed);
+  if (closed()) {
+    return false;
+  }
+  LATTICE_DCHECK(consumed <= read_len_);
+  if (consumed > 0) {
+    std::memmove(read_buf_.get(), read_buf_.get() + consumed, read_len_ - consumed);
+    read_len_ -= consumed;
+  }
+  // Hand what this read produced to the subscribers now, like nats-server flushes after each
+  // read: they work while we read on, instead of getting everything once the socket is dry.
+  if (EventLoop::Current() == &loop_) {
+    loop_.FlushRequested();
+    if (closed()) {
+      return false;
+    }
+  }
+  return !read_paused_;
+}
+
+void Connection::ResumeReading() {
+  LATTICE_DCHECK(loop_.IsInLoopThread());
+  if (!read_paused_ || closed()) {
+    return;
+  }
+  read_paused_ = false;
+  if (read_len_ > 0) {
+    size_t bytes_needed = 0;
+    if (!ParseBuffered(&bytes_needed)) {
+      return;
+    }
+    EnsureReadSpace(bytes_needed);
+  }
+  // Edge-triggered: whatever arrived while paused raised no new event, so read it now.
+  ReadAll();
+}
+
 void Connection::ReadAll() {
   size_t total_read = 0;
   for (;;) {
+    if (read_paused_) {
+      return;
+    }
     if (read_len_ == read_cap_) {
       EnsureReadSpace(read_cap_ * 2);
     }
@@ -280,22 +322,8 @@ void Connection::ReadAll() {
     total_read += static_cast<size_t>(n);
     read_len_ += static_cast<size_t>(n);
     size_t bytes_needed = 0;
-    size_t consumed = OnRead(std::string_view(read_buf_.get(), read_len_), &bytes_needed);
-    if (closed()) {
+    if (!ParseBuffered(&bytes_needed)) {
       return;
-    }
-    LATTICE_DCHECK(consumed <= read_len_);
-    if (consumed > 0) {
-      std::memmove(read_buf_.get(), read_buf_.get() + consumed, read_len_ - consumed);
-      read_len_ -= consumed;
-    }
-    // Hand what this read produced to the subscribers now, like nats-server flushes after each
-    // read: they work while we read on, instead of getting everything once the socket is dry.
-    if (EventLoop::Current() == &loop_) {
-      loop_.FlushRequested();
-      if (closed()) {
-        return;
-      }
     }
     if (bytes_needed > read_cap_) {
       EnsureReadSpace(bytes_needed);

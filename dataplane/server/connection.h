@@ -99,11 +99,20 @@ class Connection : public IoHandler,
 
   void set_max_pending(int64_t max_pending) { outbound_.set_max_pending(max_pending); }
 
+  // Stops parsing and reading (the socket's backpressure holds the client) until
+  // ResumeReading, which parses what is buffered and reads on. For work finished elsewhere
+  // (a CONNECT checked on the auth pool). Owning loop.
+  void PauseReading() { read_paused_ = true; }
+  void ResumeReading();
+
  private:
   void OnIoEvents(uint32_t events) override;
   void ReadAll();
   bool EnsureReadSpace(size_t needed);
   void ResizeEmptyReadBuffer(size_t cap);
+  // Parses the buffered bytes and hands the output on; false when the connection closed or
+  // paused meanwhile. *bytes_needed as in OnRead.
+  bool ParseBuffered(size_t* bytes_needed);
   void OnWriteDeadline();
   // Runs WriteTo under the write token; kWouldBlock also when another thread holds it (that
   // writer then loops again, so nothing queued is left behind).
@@ -116,7 +125,8 @@ class Connection : public IoHandler,
   std::unique_ptr<char[]> read_buf_;
   size_t read_cap_ = 0;
   size_t read_len_ = 0;
-  int quiet_reads_ = 0;  // consecutive read events that used under a quarter of the buffer
+  int quiet_reads_ = 0;
+  bool read_paused_ = false;  // consecutive read events that used under a quarter of the buffer
 
   OutboundBuffer outbound_;
   std::atomic<bool> flush_requested_{false};

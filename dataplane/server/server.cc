@@ -168,6 +168,7 @@ absl::Status Server::Start() {
   auto config = std::make_shared<RuntimeConfig>();
   config->options = opts;
   config->authenticator = *std::move(authenticator);
+  config->slow_auth = HasBcryptSecret(*opts);
   context_->set_config(std::move(config));
 
   int bound_port = 0;
@@ -255,6 +256,8 @@ void Server::Shutdown() {
         worker->thread.join();
       }
     }
+    // Credential checks in flight post to the loops: finish them while the loops exist.
+    context_->StopAuthPool();
     // Sessions that were mid-teardown when the loops stopped; their sockets are closed.
     for (auto& worker : workers_) {
       for (auto& [cid, session] : worker->sessions) {
@@ -358,6 +361,7 @@ absl::Status Server::Reload(const options::Options& options) {
   auto config = std::make_shared<RuntimeConfig>();
   config->options = std::make_shared<const options::Options>(std::move(merged));
   config->authenticator = *std::move(authenticator);
+  config->slow_auth = HasBcryptSecret(*config->options);
   context_->set_config(config);
   {
     MutexLock lock(&config_time_mu_);

@@ -1,11 +1,14 @@
 // ServerContext: INFO rendering and server id generation.
 #include "dataplane/server/server_context.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include <sodium.h>
 
 #include "common/encoding/base32.h"
+#include "dataplane/auth/password.h"
 
 namespace lattice::server {
 
@@ -47,6 +50,34 @@ std::string GenerateServerId() {
   raw[0] = 13 << 3;
   randombytes_buf(raw + 1, sizeof(raw) - 1);
   return encoding::Base32Encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof(raw)));
+}
+
+bool HasBcryptSecret(const options::Options& options) {
+  if (auth::IsBcrypt(options.password) || auth::IsBcrypt(options.auth_token)) {
+    return true;
+  }
+  return std::any_of(options.users.begin(), options.users.end(),
+                     [](const options::User& u) { return auth::IsBcrypt(u.password); });
+}
+
+WorkPool* ServerContext::auth_pool() {
+  MutexLock lock(&mu_);
+  if (auth_pool_ == nullptr && !auth_pool_stopped_) {
+    // Half the cores: bcrypt is pure CPU, and the loops need the rest.
+    size_t threads = std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
+    auth_pool_ = std::make_unique<WorkPool>(threads);
+  }
+  return auth_pool_.get();
+}
+
+void ServerContext::StopAuthPool() {
+  std::unique_ptr<WorkPool> pool;
+  {
+    MutexLock lock(&mu_);
+    auth_pool_stopped_ = true;
+    pool = std::move(auth_pool_);
+  }
+  pool.reset();  // joins outside the lock: a running check may still read the config
 }
 
 std::string ServerContext::ClientInfoJson(uint64_t client_id, std::string_view client_ip,

@@ -15,6 +15,7 @@
 #include "dataplane/options/options.h"
 #include "dataplane/server/account.h"
 #include "dataplane/server/clock.h"
+#include "dataplane/server/work_pool.h"
 
 namespace lattice::server {
 
@@ -37,7 +38,13 @@ struct alignas(64) WorkerStats {
 struct RuntimeConfig {
   std::shared_ptr<const options::Options> options;
   std::shared_ptr<const auth::Authenticator> authenticator;
+  // Some configured secret is a bcrypt hash (tens of ms per check): CONNECTs are then checked
+  // on the auth pool, not on the loop thread.
+  bool slow_auth = false;
 };
+
+// Whether any password or token in `options` is a bcrypt hash.
+bool HasBcryptSecret(const options::Options& options);
 
 // Owned by the Server; referenced by every session. Thread: any.
 class ServerContext {
@@ -77,6 +84,13 @@ class ServerContext {
   std::atomic<int64_t>& connections() { return connections_; }
   std::atomic<uint64_t>& total_connections() { return total_connections_; }
 
+  // The pool that checks bcrypt credentials off the loop threads, started on first use;
+  // nullptr once StopAuthPool ran (callers then check inline). Thread: any.
+  WorkPool* auth_pool();
+  // Joins the pool, dropping checks not started yet. The Server calls it at shutdown, while
+  // the loops that checks post their answers to still exist. Thread: not a pool thread.
+  void StopAuthPool();
+
   // The client INFO JSON (without "INFO " and the trailing " \r\n") for one connection.
   std::string ClientInfoJson(uint64_t client_id, std::string_view client_ip,
                              std::string_view nonce) const;
@@ -91,6 +105,8 @@ class ServerContext {
   std::string host_ ABSL_GUARDED_BY(mu_) = "0.0.0.0";
   int port_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> connect_urls_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<WorkPool> auth_pool_ ABSL_GUARDED_BY(mu_);
+  bool auth_pool_stopped_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<bool> lame_duck_{false};
   std::atomic<int64_t> connections_{0};

@@ -88,6 +88,60 @@ TEST(ServerAuthTest, PermissionViolationsKeepConnectionOpen) {
             "MSG allowed.a 2 1\r\ny\r\n");
 }
 
+// bcrypt("s3cret") at cost 4 (fast) and cost 13 (about half a second of CPU).
+constexpr char kFastHash[] = "$2b$04$H6PrHha680FwExkFd6gWDOHjEMT8/iqI.CFkpt.cSpsP4xOK1Veyi";
+constexpr char kSlowHash[] = "$2b$13$OUqHr.bstqdo72A8IDf1OeXX/uxn30U18mPs/SjpjGFo/GKHOxRKq";
+
+options::Options BcryptOptions(const char* alice_hash) {
+  options::Options opts = TestOptions();
+  opts.worker_threads = 1;  // one loop: a check on the loop thread would stall everybody
+  options::User alice;
+  alice.username = "alice";
+  alice.password = alice_hash;
+  options::User bob;
+  bob.username = "bob";
+  bob.password = "plain";
+  opts.users = {alice, bob};
+  return opts;
+}
+
+TEST(ServerAuthTest, BcryptConnectChecksOffLoopAndKeepsPipelinedOrder) {
+  auto server = StartServer(BcryptOptions(kFastHash));
+  RawClient c(server->port());
+  c.ReadInfo();
+  // Everything in one write: the ops after CONNECT wait in the read buffer for the verdict.
+  c.Send(
+      "CONNECT {\"verbose\":true,\"user\":\"alice\",\"pass\":\"s3cret\"}\r\n"
+      "SUB foo 1\r\nPUB foo 2\r\nhi\r\nPING\r\n");
+  EXPECT_EQ(c.ReadUntil("PONG\r\n"), "+OK\r\n+OK\r\n+OK\r\nMSG foo 1 2\r\nhi\r\nPONG\r\n");
+}
+
+TEST(ServerAuthTest, BcryptWrongPasswordIsRejected) {
+  auto server = StartServer(BcryptOptions(kFastHash));
+  RawClient c(server->port());
+  c.ReadInfo();
+  c.Send("CONNECT {\"verbose\":false,\"user\":\"alice\",\"pass\":\"nope\"}\r\nPING\r\n");
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_EQ(rest, "-ERR 'Authorization Violation'\r\n");
+}
+
+TEST(ServerAuthTest, SlowBcryptCheckDoesNotStallOtherClients) {
+  options::Options opts = BcryptOptions(kSlowHash);
+  opts.auth_timeout = std::chrono::seconds(30);  // sanitizer builds check slowly
+  auto server = StartServer(opts);
+  RawClient slow(server->port());
+  slow.ReadInfo();
+  slow.Send("CONNECT {\"verbose\":false,\"user\":\"alice\",\"pass\":\"s3cret\"}\r\nPING\r\n");
+  // bob (plain password) on the same single loop gets through while alice's cost-13 check
+  // (~0.5 s of CPU) runs on the auth pool; checked inline, bob would wait for it.
+  RawClient fast(server->port());
+  fast.Handshake(R"({"verbose":false,"user":"bob","pass":"plain"})");
+  // Checked inline, alice's PONG would have been written before bob's.
+  EXPECT_EQ(slow.ReadUntil("PONG\r\n", std::chrono::milliseconds(1)), "");
+  EXPECT_EQ(slow.ReadUntil("PONG\r\n", std::chrono::seconds(30)), "PONG\r\n");
+}
+
 TEST(ServerAuthTest, ReservedReplyIsRefused) {
   auto server = StartServer();
   RawClient c(server->port());
