@@ -26,6 +26,12 @@ std::string& Scratch() {
   return scratch;
 }
 
+// Adds to a counter that only the calling loop writes (readers are monitoring threads): a
+// plain load and store, no locked read-modify-write on the per-message path.
+void AddSingleWriter(std::atomic<uint64_t>& counter, uint64_t n) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
 uint64_t NextRandom() {
   thread_local std::minstd_rand rng(std::random_device{}());
   return rng();
@@ -298,10 +304,11 @@ bool ClientSession::OnPub(const protocol::PubOp& op) {
     return false;
   }
   uint64_t size = op.headers.size() + op.payload.size();
-  counters().in_msgs.fetch_add(1, std::memory_order_relaxed);
-  counters().in_bytes.fetch_add(size, std::memory_order_relaxed);
-  stats_.in_msgs.fetch_add(1, std::memory_order_relaxed);
-  stats_.in_bytes.fetch_add(size, std::memory_order_relaxed);
+  // in_* belong to this loop (the connection's and its worker's).
+  AddSingleWriter(counters().in_msgs, 1);
+  AddSingleWriter(counters().in_bytes, size);
+  AddSingleWriter(stats_.in_msgs, 1);
+  AddSingleWriter(stats_.in_bytes, size);
 
   if (connect_.pedantic && !sublist::IsValidLiteralSubject(op.subject)) {
     SendErr(protocol::ErrorText(ProtocolError::kInvalidPublishSubject));  // still delivered
@@ -401,8 +408,8 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
   counters().out_msgs.fetch_add(1, std::memory_order_relaxed);
   counters().out_bytes.fetch_add(bytes, std::memory_order_relaxed);
   // Server totals go to the publisher's worker: its loop is the one running this.
-  publisher->stats_.out_msgs.fetch_add(1, std::memory_order_relaxed);
-  publisher->stats_.out_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  AddSingleWriter(publisher->stats_.out_msgs, 1);
+  AddSingleWriter(publisher->stats_.out_bytes, bytes);
   if (!op.reply.empty() && tracks_responses_.load(std::memory_order_acquire)) {
     loop().Post([self = std::static_pointer_cast<ClientSession>(shared_from_this()),
                  reply = std::string(op.reply)] {
