@@ -27,6 +27,7 @@ v1::NodeMessage AckMessage(const std::string& type, const std::string& version,
 }
 
 // Reads until a message of the wanted kind arrives.
+
 bool ReadUntil(grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>* stream,
                v1::ControlMessage::BodyCase want, v1::ControlMessage* out) {
   while (stream->Read(out)) {
@@ -132,6 +133,41 @@ TEST_F(ServerTest, NodeSyncRefusesBadStreams) {
   bad_id->Write(RegisterMessage("bad id"));
   bad_id->WritesDone();
   EXPECT_EQ(bad_id->Finish().error_code(), grpc::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace lattice::api
+
+namespace lattice::api {
+namespace {
+
+TEST_F(ServerTest, HeldVersionsAreNotPushedAgain) {
+  PutOperator();
+  auto bundle = frontend_->BuildAccountsBundle();
+  ASSERT_TRUE(bundle.ok());
+  auto ctx = Authed();
+  auto stream = node_sync_->Sync(ctx.get());
+  v1::NodeMessage reg = RegisterMessage("n1");
+  (*reg.mutable_register_()->mutable_held_versions())["accounts"] = bundle->version();
+  ASSERT_TRUE(stream->Write(reg));
+  v1::ControlMessage msg;
+  ASSERT_TRUE(stream->Read(&msg));
+  ASSERT_TRUE(msg.has_registered());
+  // The first push is the topology: the node already holds this accounts version.
+  ASSERT_TRUE(stream->Read(&msg));
+  EXPECT_TRUE(msg.has_topology());
+  // A change to the accounts produces a push.
+  nkeys::KeyPair acc = NewKey(nkeys::KeyType::kAccount);
+  v1::PutAccountRequest put;
+  put.set_jwt(AccountJwt(acc, "late", jwt::NowSeconds()));
+  v1::WriteResponse resp;
+  ASSERT_TRUE(admin_->PutAccount(Authed().get(), put, &resp).ok());
+  ASSERT_TRUE(ReadUntil(stream.get(), v1::ControlMessage::kAccounts, &msg));
+  EXPECT_EQ(msg.accounts().accounts(0).name(), "late");
+  stream->WritesDone();
+  while (stream->Read(&msg)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 }  // namespace
