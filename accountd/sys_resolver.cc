@@ -66,9 +66,10 @@ absl::Status SysResolver::Start() {
     s = natsOptions_SetClosedCB(opts, &SysResolver::OnClosed, this);
   if (s == NATS_OK) {
     s = natsConnection_Connect(&nc_, opts);
-    if (s == NATS_OK)
+    if (s == NATS_OK) {
       connected_ = true;
-    else if (s == NATS_NOT_YET_CONNECTED)
+      LATTICE_LOG(kInfo) << "accountd: $SYS resolver connected";
+    } else if (s == NATS_NOT_YET_CONNECTED)
       s = NATS_OK;  // retrying in the background; subscriptions are sent once connected
   }
   for (const char* subject : {kLookupSubject, kListSubject, kUpdateSubject}) {

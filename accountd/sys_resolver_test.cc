@@ -77,7 +77,8 @@ class SysResolverTest : public ::testing::Test {
     ASSERT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " " << server_->process.Log();
     client_.reset(nc);
     // accountd's subscriptions reach the server asynchronously: wait until LIST is answered.
-    ASSERT_TRUE(testing::Eventually([this] { return Request("$SYS.REQ.CLAIMS.LIST", "", 200); }));
+    ASSERT_TRUE(testing::Eventually([this] { return Request("$SYS.REQ.CLAIMS.LIST", "", 200); }))
+        << server_->process.Log();
   }
 
   void TearDown() override {

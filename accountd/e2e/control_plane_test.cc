@@ -72,7 +72,8 @@ class ControlPlaneTest : public ::testing::Test {
         dir_ + "/accountd.log");
     ASSERT_TRUE(accountd.ok());
     accountd_.emplace(*std::move(accountd));
-    ASSERT_TRUE(testing::WaitForTcp(http_port_, std::chrono::seconds(10))) << accountd_->Log();
+    ASSERT_TRUE(testing::WaitForLog(*accountd_, "resolver listening", std::chrono::seconds(10)))
+        << accountd_->Log();
     // The system account must be resolvable before nats-server starts.
     ASSERT_TRUE(Eventually([this] { return Status(op_.system_account()) == 200; }))
         << accountd_->Log();
@@ -93,10 +94,12 @@ class ControlPlaneTest : public ::testing::Test {
     absl::StatusOr<ChildProcess> control = ChildProcess::Spawn(
         {*bin, "--data-dir", dir_ + "/control", "--listen",
          "127.0.0.1:" + std::to_string(control_port_), "--tokens-file", dir_ + "/tokens"},
-        dir_ + "/control.log");
+        dir_ + "/control." + std::to_string(++control_starts_) + ".log");
     ASSERT_TRUE(control.ok());
     control_.emplace(*std::move(control));
-    ASSERT_TRUE(testing::WaitForTcp(control_port_, std::chrono::seconds(15))) << control_->Log();
+    ASSERT_TRUE(
+        testing::WaitForLog(*control_, "lattice-control listening", std::chrono::seconds(15)))
+        << control_->Log();
   }
 
   void Auth(grpc::ClientContext* ctx) {
@@ -151,6 +154,7 @@ class ControlPlaneTest : public ::testing::Test {
   nkeys::KeyPair a_ = TestOperator::NewAccountKey();
   std::string dir_;
   int control_port_ = 0;
+  int control_starts_ = 0;  // one log file per start, so readiness is read from the new one
   int nats_port_ = 0;
   int http_port_ = 0;
   std::optional<ChildProcess> control_;

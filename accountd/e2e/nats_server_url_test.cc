@@ -83,10 +83,12 @@ class NatsServerUrlResolverTest : public ::testing::Test {
                                      "--cache",
                                      dir_ + "/cache"};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    absl::StatusOr<ChildProcess> child = ChildProcess::Spawn(argv, dir_ + "/accountd.log");
+    absl::StatusOr<ChildProcess> child = ChildProcess::Spawn(
+        argv, dir_ + "/accountd." + std::to_string(++accountd_starts_) + ".log");
     ASSERT_TRUE(child.ok()) << child.status();
     accountd_.emplace(*std::move(child));
-    ASSERT_TRUE(testing::WaitForTcp(http_port_, std::chrono::seconds(10))) << accountd_->Log();
+    ASSERT_TRUE(testing::WaitForLog(*accountd_, "resolver listening", std::chrono::seconds(10)))
+        << accountd_->Log();
   }
 
   std::string Url() const { return "nats://127.0.0.1:" + std::to_string(nats_port_); }
@@ -106,6 +108,7 @@ class NatsServerUrlResolverTest : public ::testing::Test {
   std::string dir_;
   int nats_port_ = 0;
   int http_port_ = 0;
+  int accountd_starts_ = 0;  // one log file per start, so readiness is read from the new one
   std::optional<ChildProcess> accountd_;
   std::optional<testing::NatsServer> server_;
   std::unique_ptr<Client> admin_;

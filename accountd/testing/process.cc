@@ -143,6 +143,17 @@ std::string NatsServerBinary() {
   return bin != nullptr && *bin ? bin : "/usr/sbin/nats-server";
 }
 
+bool WaitForLog(ChildProcess& child, const std::string& needle, std::chrono::milliseconds timeout) {
+  bool found = false;
+  Eventually(
+      [&] {
+        found = child.Log().find(needle) != std::string::npos;
+        return found || !child.Running();
+      },
+      timeout);
+  return found && child.Running();
+}
+
 absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::string& config,
                                            int fixed_port) {
   absl::Status last = absl::UnavailableError("nats-server did not start");
@@ -159,9 +170,7 @@ absl::StatusOr<NatsServer> StartNatsServer(const std::string& dir, const std::st
         ChildProcess::Spawn({NatsServerBinary(), "-c", conf}, absl::StrCat(dir, "/nats.log"));
     if (!child.ok())
       return child.status();
-    const bool up = Eventually([&] { return !child->Running() || WaitForTcp(*port, {}); },
-                               std::chrono::seconds(10));
-    if (up && child->Running())
+    if (WaitForLog(*child, "Server is ready", std::chrono::seconds(10)))
       return NatsServer{*std::move(child), *port};
     last = absl::UnavailableError(absl::StrCat("nats-server did not start: ", child->Log()));
   }

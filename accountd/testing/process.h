@@ -53,6 +53,11 @@ class ChildProcess {
   std::string log_path_;
 };
 
+// Waits until the child's log contains `needle` (true) or it exits / `timeout` passes (false).
+// Readiness must come from the child's own log, not from the port: with tests in parallel a
+// just-freed port can be taken by another test's server, which would then answer instead.
+bool WaitForLog(ChildProcess& child, const std::string& needle, std::chrono::milliseconds timeout);
+
 // A nats-server child on a loopback port.
 struct NatsServer {
   ChildProcess process;
