@@ -43,6 +43,9 @@ struct AgentConfig {
   // registered. Every attempt moves to the next address (round robin).
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
+  // A replica that accepts the connection but sends no Registered within this time is
+  // abandoned for the next one.
+  std::chrono::milliseconds register_timeout{10000};
 };
 
 // Raw flag values as given on the command line.

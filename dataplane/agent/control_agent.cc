@@ -41,6 +41,8 @@ absl::StatusOr<std::unique_ptr<ControlAgent>> ControlAgent::Create(AgentConfig c
     return absl::InvalidArgumentError("control agent needs a cluster name");
   if (config.initial_backoff.count() <= 0 || config.max_backoff < config.initial_backoff)
     return absl::InvalidArgumentError("backoff must be positive and max >= initial");
+  if (config.register_timeout.count() <= 0)
+    return absl::InvalidArgumentError("register timeout must be positive");
   absl::StatusOr<TrustedOperator> trusted =
       TrustedOperator::FromJwt(config.operator_jwt, jwt::NowSeconds());
   if (!trusted.ok()) {
@@ -94,6 +96,7 @@ absl::Status ControlAgent::Start() {
   }
   LoadLastKnownGood();
   thread_ = std::thread([this] { Run(); });
+  watchdog_ = std::thread([this] { Watchdog(); });
   return absl::OkStatus();
 }
 
@@ -107,6 +110,8 @@ void ControlAgent::Stop() {
   wake_.notify_all();
   if (thread_.joinable())
     thread_.join();
+  if (watchdog_.joinable())
+    watchdog_.join();
 }
 
 AgentStatus ControlAgent::status() const {
@@ -123,6 +128,33 @@ bool ControlAgent::SleepUnlessStopped(std::chrono::milliseconds delay) {
   std::unique_lock<std::mutex> lock(mu_.native());
   wake_.wait_for(lock, delay, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; });
   return !stopping_;
+}
+
+void ControlAgent::Watchdog() {
+  std::unique_lock<std::mutex> lock(mu_.native());
+  while (true) {
+    // Reads guarded state with mu_ held through `lock` (the analysis cannot see unique_lock).
+    auto pending = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return current_ != nullptr && !status_.registered &&
+             register_deadline_ != std::chrono::steady_clock::time_point::max();
+    };
+    auto wake = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return stopping_ || (pending() && std::chrono::steady_clock::now() >= register_deadline_);
+    };
+    if (pending()) {
+      wake_.wait_until(lock, register_deadline_, wake);
+    } else {
+      wake_.wait(lock, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || pending(); });
+    }
+    if ([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; }())
+      return;
+    if (wake()) {
+      LATTICE_LOG(kWarn) << "agent: " << status_.address << " did not answer Register within "
+                         << config_.register_timeout.count() << " ms; trying the next replica";
+      current_->TryCancel();
+      register_deadline_ = std::chrono::steady_clock::time_point::max();
+    }
+  }
 }
 
 void ControlAgent::LoadLastKnownGood() {
@@ -216,6 +248,11 @@ bool ControlAgent::RunSession(const std::string& address) {
     args.SetSslTargetNameOverride(config_.credentials.tls_server_name);
   // A fresh channel per attempt: a replica that went away is not retried behind our back.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // Detect a silently dead replica on an idle stream. lattice-control keeps gRPC's default
+  // server ping policy (at most one ping per 5 minutes while a call is open); pinging more
+  // often would get the connection closed with too_many_pings.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 5 * 60 * 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(address, channel_credentials_, args);
   std::unique_ptr<v1::NodeSync::Stub> stub = v1::NodeSync::NewStub(channel);
@@ -228,7 +265,9 @@ bool ControlAgent::RunSession(const std::string& address) {
       return false;
     current_ = &context;
     status_.address = address;
+    register_deadline_ = std::chrono::steady_clock::now() + config_.register_timeout;
   }
+  wake_.notify_all();  // arm the watchdog
   auto stream = stub->Sync(&context);
   bool registered = false;
   if (stream->Write(BuildRegister())) {

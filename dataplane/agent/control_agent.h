@@ -54,6 +54,7 @@ struct AgentStatus {
 // Owned by main (or a test); the sink must outlive it. Thread: Create/Start/Stop from one
 // owner thread; status() from any thread; everything else, including every sink call after
 // Start() returns, runs on the agent's own thread, which owns the gRPC channel and stream.
+// A second, idle watchdog thread only cancels streams that fail to register in time.
 class ControlAgent {
  public:
   // Checks the config (addresses, cluster, operator JWT), opens the state dir and settles the
@@ -78,6 +79,8 @@ class ControlAgent {
                std::optional<BundleStore> store, std::string node_id);
 
   void Run();
+  // Second agent-owned thread: cancels a stream that has not registered by its deadline.
+  void Watchdog();
   // One stream to `address`, from Register until it ends. Returns true if it registered.
   bool RunSession(const std::string& address);
   v1::NodeMessage BuildRegister() const;
@@ -102,12 +105,16 @@ class ControlAgent {
   std::string applied_topology_;
 
   mutable Mutex mu_;
-  std::condition_variable wake_;  // Stop() -> backoff sleep
+  std::condition_variable wake_;  // Stop() -> backoff sleep and watchdog; new session -> watchdog
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* current_ ABSL_GUARDED_BY(mu_) = nullptr;  // live stream, for Stop()
+  // When the live stream must have reached Registered (a replica that accepts TCP but never
+  // answers is abandoned by the watchdog).
+  std::chrono::steady_clock::time_point register_deadline_ ABSL_GUARDED_BY(mu_);
   AgentStatus status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
+  std::thread watchdog_;
 };
 
 }  // namespace lattice::agent

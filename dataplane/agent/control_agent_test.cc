@@ -2,6 +2,9 @@
 // the Admin API, control plane loss and return (same or other address), restart from disk.
 #include "dataplane/agent/control_agent.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -273,6 +276,31 @@ TEST_F(ControlAgentTest, FailsOverWhenTheFirstAddressIsDown) {
   EXPECT_TRUE(Eventually([&] { return sink.HasAccount(a_.public_key().str()); }));
 }
 
+TEST_F(ControlAgentTest, FailsOverFromAReplicaThatAcceptsButNeverAnswers) {
+  // A listening socket nobody accepts on: TCP connects, HTTP/2 never gets an answer.
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string black_hole = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  RecordingSink sink;
+  AgentConfig config = Config({black_hole, Address(port1_)});
+  config.register_timeout = std::chrono::milliseconds(300);
+  auto agent = StartAgent(std::move(config), &sink);
+  ASSERT_NE(agent, nullptr);
+  ASSERT_TRUE(Eventually([&] { return agent->status().registered; })) << control_->Log();
+  EXPECT_EQ(agent->status().address, Address(port1_));
+  EXPECT_GE(agent->status().failed_attempts, 1u);
+  agent->Stop();
+  close(fd);
+}
+
 TEST_F(ControlAgentTest, KeepsServingWhileControlIsDownAndResyncsOnAnotherAddress) {
   RecordingSink sink;
   auto agent = StartAgent(Config({Address(port1_), Address(port2_)}), &sink);
@@ -281,6 +309,10 @@ TEST_F(ControlAgentTest, KeepsServingWhileControlIsDownAndResyncsOnAnotherAddres
   ASSERT_TRUE(Eventually([&] { return sink.HasAccount(a_.public_key().str()); }));
   const std::string version = sink.accounts()->version;
   ASSERT_TRUE(Eventually([&] { return AckedAccounts("n1", version); }));
+  ASSERT_TRUE(Eventually([&] {
+    auto sync = Sync("n1", "topology");
+    return sync.has_value() && !sync->last_acked_version().empty();
+  }));
   const size_t accounts_applied = sink.accounts_applied();
   const size_t topologies_applied = sink.topologies_applied();
 
@@ -394,6 +426,9 @@ TEST(ControlAgentCreateTest, RejectsBadConfig) {
   EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
   bad = config;
   bad.control_addresses.clear();
+  EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
+  bad = config;
+  bad.register_timeout = std::chrono::milliseconds(0);
   EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
   bad = config;
   bad.node_id.clear();  // and no state dir to keep one in
