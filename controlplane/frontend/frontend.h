@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,6 +135,11 @@ class Frontend {
 
   store::Store* const store_;
   const accounts::KeyVault* const vault_;
+  // Decoded claims of stored accounts keyed by public key, valid for the stored revision: spares
+  // every write the signature check and JSON decode of every account.
+  mutable Mutex claims_mu_;
+  mutable std::map<std::string, std::pair<uint64_t, jwt::AccountClaims>> claims_cache_
+      ABSL_GUARDED_BY(claims_mu_);
   NowFn now_;
   Mutex write_mu_;
   ChangeNotifier notifier_;

@@ -197,14 +197,23 @@ absl::StatusOr<std::optional<v1::Account>> Frontend::LoadAccount(const std::stri
 absl::StatusOr<accounts::AccountSet> Frontend::LoadAccountSet() const {
   LATTICE_ASSIGN_OR_RETURN(auto all, ListProto<v1::Account>(*store_, store::Kind::kAccount));
   accounts::AccountSet set;
+  MutexLock lock(&claims_mu_);
   for (const v1::Account& account : all) {
-    if (account.deleted())
+    if (account.deleted()) {
+      claims_cache_.erase(account.public_key());
       continue;
+    }
+    auto cached = claims_cache_.find(account.public_key());
+    if (cached != claims_cache_.end() && cached->second.first == account.meta().revision()) {
+      set.emplace(account.public_key(), cached->second.second);
+      continue;
+    }
     absl::StatusOr<jwt::AccountClaims> claims = jwt::DecodeAccount(account.jwt());
     if (!claims.ok()) {
       return absl::DataLossError(absl::StrCat("stored account ", account.public_key(), ": ",
                                               std::string(claims.status().message())));
     }
+    claims_cache_[account.public_key()] = {account.meta().revision(), *claims};
     set.emplace(account.public_key(), *std::move(claims));
   }
   return set;
