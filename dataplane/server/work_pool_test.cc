@@ -17,11 +17,11 @@ namespace {
 // A one-shot latch for handing control between the test and pool threads.
 class Latch {
  public:
+  // Notifies under the lock: a waiter cannot return (and destroy the latch) before this
+  // thread is done with the condition variable.
   void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
     cv_.notify_all();
   }
   void Wait() {
@@ -36,10 +36,10 @@ class Latch {
 };
 
 TEST(WorkPoolTest, RunsTasksOnPoolThreads) {
+  std::thread::id ran_on;
+  Latch done;  // declared first: the pool (joined on destruction) goes before it
   WorkPool pool(2);
   EXPECT_EQ(pool.thread_count(), 2u);
-  std::thread::id ran_on;
-  Latch done;
   pool.Submit([&] {
     ran_on = std::this_thread::get_id();
     done.Open();
