@@ -91,7 +91,11 @@ bool Connection::Send(std::initializer_list<std::string_view> pieces) {
     CloseFromAnyThread(CloseReason::kSlowConsumerPendingBytes);
     return false;
   }
-  if (!flush_requested_.exchange(true, std::memory_order_acq_rel)) {
+  // A plain load first: while a flush is already requested (the common case in a burst) no
+  // locked exchange is needed. A flusher clears the flag before it takes the buffer under the
+  // buffer's mutex, so an Append that missed that flush sees the cleared flag here.
+  if (!flush_requested_.load(std::memory_order_acquire) &&
+      !flush_requested_.exchange(true, std::memory_order_acq_rel)) {
     EventLoop::RequestFlush(loop_, shared_from_this());
   }
   return true;
