@@ -199,9 +199,12 @@ absl::StatusOr<v1::Topology> BundleStore::LoadTopology() const {
 
 absl::StatusOr<std::string> BundleStore::LoadOrCreateNodeId() {
   absl::StatusOr<std::string> stored = Load(kNodeIdFile);
-  if (stored.ok() && !stored->empty() && stored->size() <= 64)
+  if (stored.ok()) {
+    if (stored->empty() || stored->size() > 64)
+      return absl::DataLossError(absl::StrCat(PathForTest(kNodeIdFile), ": not a node id"));
     return stored;
-  if (!stored.ok() && !absl::IsNotFound(stored.status()))
+  }
+  if (!absl::IsNotFound(stored.status()))
     return stored.status();  // unreadable or corrupt: refuse to silently change identity
   if (sodium_init() < 0)
     return absl::InternalError("libsodium failed to initialise");

@@ -149,6 +149,8 @@ TEST(BundleStoreTest, NodeIdIsCreatedOnceAndKept) {
   // A corrupt id file is an error, not a silent change of identity.
   WriteAll(store->PathForTest("node_id"), "garbage");
   EXPECT_FALSE(store->LoadOrCreateNodeId().ok());
+  WriteAll(store->PathForTest("node_id"), EncodeBundleFile(""));
+  EXPECT_FALSE(store->LoadOrCreateNodeId().ok());
 }
 
 TEST(BundleStoreTest, WriteFailsCleanlyInAMissingDirectory) {
