@@ -1,5 +1,6 @@
 // Component test: mTLS. Certificates come from the openssl CLI into TEST_TMPDIR; the server
-// requires a client certificate signed by the test CA and records its CN as the actor.
+// requires a client certificate signed by the test CA and records its CN as the actor. Clients
+// dial 127.0.0.1 (an IP SAN) rather than localhost: c-ares leaks a few bytes per lookup.
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -63,7 +64,7 @@ class TlsTest : public ::testing::Test {
       ssl.pem_cert_chain = Slurp(dir_ + "/" + cert);
       ssl.pem_private_key = Slurp(dir_ + "/" + key);
     }
-    return v1::Admin::NewStub(grpc::CreateChannel("localhost:" + std::to_string(server_->port()),
+    return v1::Admin::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                                   grpc::SslCredentials(ssl)));
   }
 
