@@ -26,22 +26,6 @@ absl::Status ErrnoError(const char* what, const std::string& path) {
 
 }  // namespace
 
-absl::Status MakeDirs(const std::string& dir) {
-  if (dir.empty())
-    return absl::InvalidArgumentError("empty directory name");
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/')
-      continue;
-    const std::string prefix = dir.substr(0, pos);
-    if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
-      return ErrnoError("cannot create", prefix);
-  }
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return absl::FailedPreconditionError(absl::StrCat("not a directory: ", dir));
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::vector<std::string>> ListJwtFiles(const std::string& dir) {
   DIR* handle = opendir(dir.c_str());
   if (handle == nullptr)
@@ -65,63 +49,7 @@ absl::StatusOr<std::vector<std::string>> ListJwtFiles(const std::string& dir) {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return ErrnoError("cannot open", path);
-  std::string out;
-  char buf[8192];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      absl::Status error = ErrnoError("cannot read", path);
-      close(fd);
-      return error;
-    }
-    if (n == 0)
-      break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxFileSize) {
-      close(fd);
-      return absl::InvalidArgumentError(absl::StrCat("file too large: ", path));
-    }
-  }
-  close(fd);
-  return out;
-}
-
-absl::Status WriteFileAtomic(const std::string& path, std::string_view contents) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return ErrnoError("cannot create", tmp);
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      absl::Status error = ErrnoError("cannot write", tmp);
-      close(fd);
-      unlink(tmp.c_str());
-      return error;
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = fsync(fd) == 0;
-  const bool closed = close(fd) == 0;
-  if (!synced || !closed) {
-    absl::Status error = ErrnoError("cannot flush", tmp);
-    unlink(tmp.c_str());
-    return error;
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status error = ErrnoError("cannot rename to", path);
-    unlink(tmp.c_str());
-    return error;
-  }
-  return absl::OkStatus();
+  return files::ReadFile(path, kMaxFileSize);
 }
 
 std::string_view StripWhitespace(std::string_view text) {

@@ -9,10 +9,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace lattice::accountd {
+#include "common/files/files.h"
 
-// Creates `dir` and its parents (mode 0700 for new ones); OK when it exists.
-absl::Status MakeDirs(const std::string& dir);
+namespace lattice::accountd {
 
 // Names (not paths) of the regular files in `dir` named `<account public key>.jwt`, sorted.
 // Other names are ignored, so stray or hostile files cannot be mistaken for accounts.
@@ -21,9 +20,9 @@ absl::StatusOr<std::vector<std::string>> ListJwtFiles(const std::string& dir);
 // Reads a whole file (bounded at 1 MiB: an account JWT is a few KiB).
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// Writes `contents` to `path` through a temp file in the same directory and rename(2), so
-// readers and restarts see either the old or the new file, never half of one.
-absl::Status WriteFileAtomic(const std::string& path, std::string_view contents);
+// Directory creation and crash-safe writes are the shared ones.
+using files::MakeDirs;
+using files::WriteFileAtomic;
 
 // Debian's Abseil has its own string_view (not std::string_view): convert at the boundary.
 inline absl::string_view AsAbsl(std::string_view text) {

@@ -1,13 +1,6 @@
 // BundleStore: checksummed, atomically replaced files in the node's state directory.
 #include "dataplane/agent/bundle_store.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -15,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include "common/base/status_macros.h"
+#include "common/files/files.h"
 
 namespace lattice::agent {
 namespace {
@@ -24,10 +18,6 @@ constexpr char kAccountsFile[] = "accounts.bundle";
 constexpr char kTopologyFile[] = "topology.bundle";
 constexpr char kNodeIdFile[] = "node_id";
 constexpr size_t kMaxFileBytes = 256u << 20;  // far above any real bundle
-
-absl::Status Errno(const std::string& what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
 
 std::string HexSha256(const std::string& data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -39,47 +29,6 @@ std::string HexSha256(const std::string& data) {
     out.push_back(kHex[byte >> 4]);
     out.push_back(kHex[byte & 0xf]);
   }
-  return out;
-}
-
-absl::Status MakeDirs(const std::string& dir) {
-  std::string path;
-  for (absl::string_view part : absl::StrSplit(dir, '/')) {
-    path += std::string(part);
-    if (!path.empty() && mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-      return Errno("mkdir", path);
-    path += "/";
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return absl::NotFoundError(absl::StrCat(path, " does not exist"));
-    return Errno("open", path);
-  }
-  std::string out;
-  char buf[64 * 1024];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      absl::Status status = Errno("read", path);
-      close(fd);
-      return status;
-    }
-    if (n == 0)
-      break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxFileBytes) {
-      close(fd);
-      return absl::DataLossError(absl::StrCat(path, " is larger than any bundle"));
-    }
-  }
-  close(fd);
   return out;
 }
 
@@ -109,64 +58,21 @@ absl::StatusOr<std::string> DecodeBundleFile(const std::string& contents) {
   return payload;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return Errno("create", tmp);
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      absl::Status status = Errno("write", tmp);
-      close(fd);
-      unlink(tmp.c_str());
-      return status;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0) {
-    absl::Status status = Errno("fsync", tmp);
-    close(fd);
-    unlink(tmp.c_str());
-    return status;
-  }
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status status = Errno("rename", tmp);
-    unlink(tmp.c_str());
-    return status;
-  }
-  // Make the rename itself durable.
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0)
-    return Errno("open", dir);
-  int synced = fsync(dir_fd);
-  close(dir_fd);
-  if (synced != 0)
-    return Errno("fsync", dir);
-  return absl::OkStatus();
-}
-
 absl::StatusOr<BundleStore> BundleStore::Open(std::string dir) {
   if (dir.empty())
     return absl::InvalidArgumentError("state directory is empty");
   while (dir.size() > 1 && dir.back() == '/')
     dir.pop_back();
-  LATTICE_RETURN_IF_ERROR(MakeDirs(dir));
+  LATTICE_RETURN_IF_ERROR(files::MakeDirs(dir));
   return BundleStore(std::move(dir));
 }
 
 absl::Status BundleStore::Save(const std::string& name, const std::string& payload) {
-  return WriteFileAtomically(PathForTest(name), EncodeBundleFile(payload));
+  return files::WriteFileAtomic(PathForTest(name), EncodeBundleFile(payload));
 }
 
 absl::StatusOr<std::string> BundleStore::Load(const std::string& name) const {
-  LATTICE_ASSIGN_OR_RETURN(std::string contents, ReadFile(PathForTest(name)));
+  LATTICE_ASSIGN_OR_RETURN(std::string contents, files::ReadFile(PathForTest(name), kMaxFileBytes));
   absl::StatusOr<std::string> payload = DecodeBundleFile(contents);
   if (!payload.ok())
     return absl::DataLossError(absl::StrCat(PathForTest(name), ": ", payload.status().message()));

@@ -47,7 +47,4 @@ std::string EncodeBundleFile(const std::string& payload);
 // Returns the payload, or DataLoss naming what is wrong (header, size, checksum).
 absl::StatusOr<std::string> DecodeBundleFile(const std::string& contents);
 
-// Writes `contents` to `path` atomically (temp + fsync + rename + directory fsync).
-absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
-
 }  // namespace lattice::agent

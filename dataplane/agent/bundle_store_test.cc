@@ -153,9 +153,5 @@ TEST(BundleStoreTest, NodeIdIsCreatedOnceAndKept) {
   EXPECT_FALSE(store->LoadOrCreateNodeId().ok());
 }
 
-TEST(BundleStoreTest, WriteFailsCleanlyInAMissingDirectory) {
-  EXPECT_FALSE(WriteFileAtomically(TempDir("gone") + "/no/such/file", "x").ok());
-}
-
 }  // namespace
 }  // namespace lattice::agent
