@@ -1,13 +1,17 @@
 // Test helper: a real lattice-control child process (Admin + NodeSync) on a loopback port.
 #pragma once
 
-#include <sys/types.h>
+#include <signal.h>
 
 #include <chrono>
-#include <functional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
+
+#include "common/testing/child_process.h"
+#include "common/testing/eventually.h"
+#include "common/testing/ports.h"
 
 namespace lattice::agent::testing {
 
@@ -16,12 +20,14 @@ namespace lattice::agent::testing {
 // __tsan_default_suppressions(); a copy with the reasons is in tsan.supp.
 extern const char kTsanSuppressions[];
 
-// A loopback TCP port nobody listened on a moment ago.
-absl::StatusOr<int> FreePort();
-// Polls `condition` until it holds or `timeout` passes. Bounds waits on other threads and
-// processes; never a timing assertion.
-bool Eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+using ::lattice::testutil::FreePort;
+
+// common/testing's Eventually with this suite's bound (20 s: a control-plane restart and the
+// agent's reconnect backoff fit in it). Never a timing assertion.
+template <typename Pred>
+bool Eventually(Pred&& pred, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  return ::lattice::testutil::Eventually(std::forward<Pred>(pred), timeout);
+}
 
 // One lattice-control process with its log in `<data_dir>.log`; killed by the destructor and
 // when the test dies (PDEATHSIG). Owned by one test. Thread: the test's thread.
@@ -31,20 +37,17 @@ class ControlProcess {
   // accepting bearer `token`, and waits until it accepts TCP.
   static absl::StatusOr<ControlProcess> Start(const std::string& data_dir, int port,
                                               const std::string& token);
-  ControlProcess(ControlProcess&& other) noexcept;
-  ControlProcess& operator=(ControlProcess&& other) noexcept;
-  ~ControlProcess();
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // SIGKILL and reap (a crash, not a graceful stop). Idempotent.
-  void Kill();
-  std::string Log() const;
+  void Kill() { child_.Kill(SIGKILL); }
+  std::string Log() const { return child_.Log(); }
 
  private:
-  ControlProcess(pid_t pid, int port, std::string log) : pid_(pid), port_(port), log_(log) {}
-  pid_t pid_ = -1;
+  ControlProcess(testutil::ChildProcess child, int port) : child_(std::move(child)), port_(port) {}
+
+  testutil::ChildProcess child_;
   int port_ = 0;
-  std::string log_;
 };
 
 }  // namespace lattice::agent::testing
