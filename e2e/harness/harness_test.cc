@@ -16,8 +16,8 @@
 namespace lattice::e2e {
 namespace {
 
-TEST(NetTest, AllocatePortReturnsBindablePort) {
-  ASSERT_OK_AND_ASSIGN(int port, AllocatePort());
+TEST(NetTest, FreePortReturnsBindablePort) {
+  ASSERT_OK_AND_ASSIGN(int port, FreePort());
   EXPECT_GT(port, 0);
   EXPECT_LT(port, 65536);
   EXPECT_FALSE(WaitForTcp(port, std::chrono::milliseconds(0)));

@@ -16,8 +16,6 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "e2e/harness/eventually.h"
-
 namespace lattice::e2e {
 namespace {
 
@@ -36,23 +34,6 @@ int RemainingMs(std::chrono::steady_clock::time_point deadline) {
 }
 
 }  // namespace
-
-absl::StatusOr<int> AllocatePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-  }
-  sockaddr_in addr = Loopback(0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    close(fd);
-    return absl::InternalError(absl::StrCat("bind: ", strerror(err)));
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
-}
 
 std::string OutputDir() {
   for (const char* var : {"TEST_UNDECLARED_OUTPUTS_DIR", "TEST_TMPDIR"}) {
@@ -100,19 +81,6 @@ absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout) {
   }
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   return fd;
-}
-
-bool WaitForTcp(int port, std::chrono::milliseconds timeout) {
-  return Eventually(
-      [&] {
-        absl::StatusOr<int> fd = ConnectTcp(port, std::chrono::milliseconds(200));
-        if (!fd.ok()) {
-          return false;
-        }
-        close(*fd);
-        return true;
-      },
-      timeout);
 }
 
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path,

@@ -1,4 +1,4 @@
-// Loopback helpers for e2e tests: free ports, temp dirs, TCP readiness, a tiny HTTP GET.
+// Loopback helpers for e2e tests: temp dirs, TCP connections, a tiny HTTP GET.
 #pragma once
 
 #include <chrono>
@@ -6,11 +6,14 @@
 
 #include "absl/status/statusor.h"
 
+#include "common/testing/ports.h"
+
 namespace lattice::e2e {
 
-// Returns a loopback TCP port that was free a moment ago (bound to port 0, then released).
-// Another process may take it before the caller binds it; ServerProcess retries on that.
-absl::StatusOr<int> AllocatePort();
+// Free loopback ports and TCP readiness come from common/testing. Another process may take a
+// free port before the caller binds it; ServerProcess retries on that.
+using ::lattice::testutil::FreePort;
+using ::lattice::testutil::WaitForTcp;
 
 // Creates a fresh directory under $TEST_TMPDIR (or /tmp) named `<prefix>.XXXXXX`.
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
@@ -21,9 +24,6 @@ std::string OutputDir();
 
 // Opens a blocking TCP connection to 127.0.0.1:`port`; returns the fd or an error.
 absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout);
-
-// True when a TCP connection to 127.0.0.1:`port` is accepted before `timeout`.
-bool WaitForTcp(int port, std::chrono::milliseconds timeout);
 
 // HTTP/1.0 GET http://127.0.0.1:`port``path`; returns the body of a 200 response.
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path,

@@ -1,17 +1,11 @@
 // Starts and stops a NATS server process for e2e tests (see server_process.h).
 #include "e2e/harness/server_process.h"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
+#include <fstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -68,16 +62,6 @@ absl::StatusOr<std::string> ServerBinary(ServerKind kind) {
   return absl::NotFoundError(absl::StrCat("no executable for ", ServerKindName(kind)));
 }
 
-std::string DescribeWaitStatus(int status) {
-  if (WIFEXITED(status)) {
-    return absl::StrCat("exited ", WEXITSTATUS(status));
-  }
-  if (WIFSIGNALED(status)) {
-    return absl::StrCat("killed by signal ", WTERMSIG(status));
-  }
-  return absl::StrCat("wait status ", status);
-}
-
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerKind kind,
                                                                     ServerConfig config) {
   std::unique_ptr<ServerProcess> server(new ServerProcess(kind, std::move(config)));
@@ -91,9 +75,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerKind k
   }
   absl::Status status;
   for (int attempt = 0; attempt < kLaunchAttempts; ++attempt) {
-    LATTICE_ASSIGN_OR_RETURN(server->port_, AllocatePort());
+    LATTICE_ASSIGN_OR_RETURN(server->port_, FreePort());
     if (server->config_.monitoring) {
-      LATTICE_ASSIGN_OR_RETURN(server->http_port_, AllocatePort());
+      LATTICE_ASSIGN_OR_RETURN(server->http_port_, FreePort());
     }
     status = server->Launch();
     // Retry only a lost port race; any other failure (bad config, crash) is the answer.
@@ -126,75 +110,45 @@ std::vector<std::string> ServerProcess::Argv() const {
 }
 
 absl::Status ServerProcess::Launch() {
-  std::vector<std::string> args = Argv();
-  std::vector<char*> argv;
-  for (std::string& arg : args) {
-    argv.push_back(arg.data());
-  }
-  argv.push_back(nullptr);
-  int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    return absl::InternalError(absl::StrCat("open ", log_path_, ": ", strerror(errno)));
-  }
+  std::vector<std::string> argv = Argv();
   std::string banner = "=== exec:";
-  for (const std::string& arg : args) {
+  for (const std::string& arg : argv) {
     absl::StrAppend(&banner, " ", arg);
   }
-  banner += "\n";
-  (void)!write(log_fd, banner.data(), banner.size());
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd);
-    return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec. Die with the test process.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-      _exit(126);
+  {
+    std::ofstream log(log_path_, std::ios::app);
+    log << banner << "\n";
+    if (!log) {
+      return absl::InternalError(absl::StrCat("cannot write ", log_path_));
     }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) {
-      dup2(devnull, STDIN_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
   }
-  close(log_fd);
-  pid_ = pid;
-  exited_ = false;
+  absl::StatusOr<testutil::ChildProcess> child =
+      testutil::ChildProcess::Spawn(std::move(argv), log_path_);
+  if (!child.ok()) {
+    return child.status();
+  }
+  child_.emplace(*std::move(child));
   bool died = false;
   bool ready = Eventually(
       [&] {
-        if (!Running()) {
+        if (!child_->Running()) {
           died = true;
           return true;
         }
         // Ready when every port the server was given accepts (the monitoring listener may come
         // up after the client one).
         for (int port : {port_, http_port_}) {
-          if (port == 0) {
-            continue;
-          }
-          absl::StatusOr<int> fd = ConnectTcp(port, std::chrono::milliseconds(200));
-          if (!fd.ok()) {
+          if (port != 0 && !testutil::CanConnect(port, std::chrono::milliseconds(200))) {
             return false;
           }
-          close(*fd);
         }
         return true;
       },
       config_.ready_timeout);
   if (died) {
-    return absl::UnavailableError(absl::StrCat(ServerKindName(kind_), " on port ", port_, " ",
-                                               DescribeWaitStatus(wait_status_),
-                                               " before accepting connections"));
+    return absl::UnavailableError(absl::StrCat(
+        ServerKindName(kind_), " on port ", port_, " ",
+        DescribeWaitStatus(child_->wait_status().value_or(0)), " before accepting connections"));
   }
   if (!ready) {
     (void)Stop();
@@ -222,53 +176,32 @@ absl::Status ServerProcess::RewriteConfig(const std::string& text) {
 }
 
 absl::Status ServerProcess::Signal(int signal_number) {
-  if (pid_ <= 0 || exited_) {
+  if (!child_.has_value() || !child_->Running()) {
     return absl::FailedPreconditionError("server is not running");
   }
-  if (kill(pid_, signal_number) != 0) {
-    return absl::InternalError(absl::StrCat("kill: ", strerror(errno)));
-  }
-  return absl::OkStatus();
+  return child_->Signal(signal_number);
 }
 
 bool ServerProcess::Running() {
-  if (pid_ <= 0 || exited_) {
-    return false;
-  }
-  int status = 0;
-  pid_t rc = waitpid(pid_, &status, WNOHANG);
-  if (rc == pid_ || (rc < 0 && errno == ECHILD)) {
-    exited_ = true;
-    wait_status_ = status;
-    return false;
-  }
-  return true;
+  return child_.has_value() && child_->Running();
 }
 
 absl::StatusOr<int> ServerProcess::WaitExit(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) {
+  if (!child_.has_value()) {
     return absl::FailedPreconditionError("server was never started");
   }
-  if (!Eventually([&] { return !Running(); }, timeout)) {
+  absl::StatusOr<int> status = child_->WaitExit(timeout);
+  if (!status.ok()) {
     return absl::DeadlineExceededError(absl::StrCat(ServerKindName(kind_), " still running"));
   }
-  return wait_status_;
+  return status;
 }
 
 absl::StatusOr<int> ServerProcess::Stop(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) {
+  if (!child_.has_value()) {
     return absl::FailedPreconditionError("server was never started");
   }
-  if (!Running()) {
-    return wait_status_;
-  }
-  kill(pid_, SIGTERM);
-  absl::StatusOr<int> status = WaitExit(timeout);
-  if (status.ok()) {
-    return status;
-  }
-  kill(pid_, SIGKILL);
-  return WaitExit(std::chrono::milliseconds(10000));
+  return child_->Terminate(timeout);
 }
 
 absl::Status ServerProcess::Restart() {

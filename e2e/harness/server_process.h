@@ -5,12 +5,15 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
+#include "common/testing/child_process.h"
 
 namespace lattice::e2e {
 
@@ -51,7 +54,7 @@ class ServerProcess {
   ServerKind kind() const { return kind_; }
   int port() const { return port_; }
   int http_port() const { return http_port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.has_value() ? child_->pid() : -1; }
   const std::string& dir() const { return dir_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& log_path() const { return log_path_; }
@@ -88,12 +91,11 @@ class ServerProcess {
   std::string log_path_;
   int port_ = 0;
   int http_port_ = 0;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int wait_status_ = 0;
+  // The current run; replaced by Restart().
+  std::optional<testutil::ChildProcess> child_;
 };
 
 // Human-readable wait status ("exited 0", "killed by signal 9").
-std::string DescribeWaitStatus(int status);
+using ::lattice::testutil::DescribeWaitStatus;
 
 }  // namespace lattice::e2e
