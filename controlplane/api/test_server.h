@@ -15,6 +15,7 @@
 
 #include "common/jwt/claims.h"
 #include "common/nkeys/nkeys.h"
+#include "common/testing/eventually.h"
 #include "controlplane/api/server.h"
 #include "controlplane/store/rocks_store.h"
 
@@ -30,13 +31,7 @@ inline nkeys::KeyPair NewKey(nkeys::KeyType type) {
 
 // Polls `condition` until it holds or 10 s pass (component tests only; never a timing check).
 inline bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
+  return testutil::Eventually(condition, std::chrono::seconds(10));
 }
 
 class ServerTest : public ::testing::Test {

@@ -8,14 +8,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <memory>
-#include <thread>
+#include <optional>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 #include "common/jwt/claims.h"
 #include "common/nkeys/nkeys.h"
+#include "common/testing/child_process.h"
+#include "common/testing/eventually.h"
 #include "controlplane/e2e/process.h"
 
 namespace lattice::control_e2e {
@@ -23,16 +24,13 @@ namespace {
 
 constexpr char kToken[] = "e2e-admin-token-0123456789";
 
+using testutil::ChildProcess;
+using testutil::ExitCode;
+
 // Polls until `condition` holds or 30 s pass (no timing assertions: a deadline only).
 template <typename F>
 bool Eventually(F condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return condition();
+  return testutil::Eventually(condition, std::chrono::seconds(30));
 }
 
 class ControlE2eTest : public ::testing::Test {
@@ -53,17 +51,16 @@ class ControlE2eTest : public ::testing::Test {
   void StartServer() {
     std::string port_file = dir_ + "/port";
     std::remove(port_file.c_str());
-    server_ = std::make_unique<Child>(
-        std::vector<std::string>{Runfile("controlplane/lattice-control"), "--data-dir",
-                                 dir_ + "/db", "--listen", "127.0.0.1:0", "--tokens-file",
-                                 dir_ + "/tokens", "--key-file", dir_ + "/master.key",
-                                 "--port-file", port_file},
-        dir_ + "/control.log");
-    ASSERT_GT(server_->pid(), 0);
+    absl::StatusOr<ChildProcess> child =
+        ChildProcess::Spawn({Runfile("controlplane/lattice-control"), "--data-dir", dir_ + "/db",
+                             "--listen", "127.0.0.1:0", "--tokens-file", dir_ + "/tokens",
+                             "--key-file", dir_ + "/master.key", "--port-file", port_file},
+                            dir_ + "/control.log");
+    ASSERT_TRUE(child.ok()) << child.status();
+    server_.emplace(*std::move(child));
     std::string port;
     ASSERT_TRUE(Eventually([&] {
-      int code = 0;
-      if (server_->Exited(&code))
+      if (!server_->Running())
         return true;  // reported below
       std::ifstream in(port_file);
       return static_cast<bool>(in >> port);
@@ -85,7 +82,7 @@ class ControlE2eTest : public ::testing::Test {
 
   std::string dir_;
   std::string address_;
-  std::unique_ptr<Child> server_;
+  std::optional<ChildProcess> server_;
 };
 
 TEST_F(ControlE2eTest, WritesSurviveRestartAndUnauthenticatedCallsAreRefused) {
@@ -135,7 +132,7 @@ TEST_F(ControlE2eTest, WritesSurviveRestartAndUnauthenticatedCallsAreRefused) {
   ASSERT_EQ(audit_before.exit_code, 0);
 
   // Restart on the same data directory.
-  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+  EXPECT_EQ(ExitCode(server_->Kill(SIGTERM)), 0);
   StartServer();
   Output after = Ctl({"account", "list", "--json"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
@@ -153,7 +150,7 @@ TEST_F(ControlE2eTest, WritesSurviveRestartAndUnauthenticatedCallsAreRefused) {
   r = Ctl({"user", "create", "--account", "team", "bob"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Ctl({"account", "list"}, "").exit_code, 1);
-  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+  EXPECT_EQ(ExitCode(server_->Kill(SIGTERM)), 0);
 }
 
 TEST_F(ControlE2eTest, RefusesToStartWithoutCredentials) {

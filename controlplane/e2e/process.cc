@@ -1,14 +1,14 @@
 // Process helpers over posix_spawn.
 #include "controlplane/e2e/process.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+
+#include "common/testing/child_process.h"
 
 extern char** environ;
 
@@ -21,14 +21,6 @@ std::vector<char*> Argv(const std::vector<std::string>& argv) {
     out.push_back(const_cast<char*>(a.c_str()));
   out.push_back(nullptr);
   return out;
-}
-
-int ExitCode(int status) {
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  return -1;
 }
 
 }  // namespace
@@ -86,46 +78,8 @@ Output RunToCompletion(const std::vector<std::string>& argv) {
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  result.exit_code = ExitCode(status);
+  result.exit_code = testutil::ExitCode(status);
   return result;
-}
-
-Child::Child(const std::vector<std::string>& argv, const std::string& log_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  auto args = Argv(argv);
-  if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0)
-    pid_ = -1;
-  posix_spawn_file_actions_destroy(&actions);
-}
-
-Child::~Child() {
-  if (pid_ > 0 && !reaped_)
-    Stop(SIGKILL);
-}
-
-bool Child::Exited(int* code) {
-  if (pid_ <= 0 || reaped_)
-    return true;
-  int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) != pid_)
-    return false;
-  reaped_ = true;
-  *code = ExitCode(status);
-  return true;
-}
-
-int Child::Stop(int signal) {
-  if (pid_ <= 0 || reaped_)
-    return -1;
-  kill(pid_, signal);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  reaped_ = true;
-  return ExitCode(status);
 }
 
 }  // namespace lattice::control_e2e

@@ -2,8 +2,6 @@
 // all in one process. "Eventually" means polling with a generous deadline, never a timing claim.
 #include "controlplane/raft/replica.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +19,8 @@
 #include <gtest/gtest.h>
 
 #include "common/base/mutex.h"
+#include "common/testing/eventually.h"
+#include "common/testing/ports.h"
 
 namespace lattice::raft {
 namespace {
@@ -71,29 +71,8 @@ class MemoryMachine : public StateMachine {
   std::vector<std::pair<uint64_t, std::string>> applied_ ABSL_GUARDED_BY(mu_);
 };
 
-// A loopback port nobody listens on right now (the kernel picks it; closed before use).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
+  return testutil::Eventually(condition, kDeadline);
 }
 
 struct Node {
@@ -126,7 +105,7 @@ class ReplicaTest : public ::testing::Test {
     for (int i = 0; i < count; ++i) {
       uint64_t id = nodes_.size() + 1;
       Node& node = nodes_[id];
-      node.peer = {id, "127.0.0.1:" + std::to_string(FreePort())};
+      node.peer = {id, "127.0.0.1:" + std::to_string(testutil::FreePortOrDie())};
       node.dir = (root_ / ("replica-" + std::to_string(id))).string();
     }
   }

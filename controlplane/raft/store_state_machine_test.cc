@@ -2,8 +2,6 @@
 // and three real Replicas replicating into RocksDB stores (one of them wiped and rebuilt).
 #include "controlplane/raft/store_state_machine.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/eventually.h"
+#include "common/testing/ports.h"
 #include "controlplane/raft/batch_codec.h"
 #include "controlplane/raft/replica.h"
 
@@ -175,27 +175,8 @@ TEST_F(StoreStateMachineTest, GarbageSnapshotLeavesTheStoreAlone) {
 
 // --- three real replicas over loopback TCP, replicating into RocksDB ----------------------------
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
+  return testutil::Eventually(condition, std::chrono::seconds(60));
 }
 
 struct Member {
@@ -206,7 +187,7 @@ struct Member {
 TEST_F(StoreStateMachineTest, ThreeReplicasConvergeIncludingAWipedOne) {
   std::vector<Peer> peers;
   for (uint64_t id = 1; id <= 3; ++id) {
-    peers.push_back({id, "127.0.0.1:" + std::to_string(FreePort())});
+    peers.push_back({id, "127.0.0.1:" + std::to_string(testutil::FreePortOrDie())});
   }
   std::map<uint64_t, Member> members;
   auto start = [&](uint64_t id) {
