@@ -1,18 +1,22 @@
 // End-to-end smoke test: runs the lattice-bench binary briefly against a real nats-server that
 // the test starts on a free loopback port, and checks that the reported counts add up.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
+#include "common/testing/child_process.h"
+#include "common/testing/eventually.h"
+#include "common/testing/ports.h"
 #include "tools/bench/conn.h"
 
 namespace lattice::bench {
@@ -21,19 +25,9 @@ namespace {
 constexpr char kNatsServer[] = "/usr/sbin/nats-server";
 constexpr char kBench[] = "tools/bench/lattice-bench";  // runfiles-relative
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
+std::string LogPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name + ".log";
 }
 
 // A nats-server child process, stopped by PID when the fixture ends.
@@ -43,35 +37,30 @@ class BenchSmokeTest : public ::testing::Test {
     if (::access(kNatsServer, X_OK) != 0) {
       GTEST_SKIP() << "nats-server is not installed";
     }
-    port_ = FreePort();
+    port_ = testutil::FreePortOrDie();
     ASSERT_GT(port_, 0);
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      std::string port = std::to_string(port_);
-      ::execl(kNatsServer, kNatsServer, "-a", "127.0.0.1", "-p", port.c_str(), nullptr);
-      ::_exit(127);
-    }
+    absl::StatusOr<testutil::ChildProcess> server = testutil::ChildProcess::Spawn(
+        {kNatsServer, "-a", "127.0.0.1", "-p", std::to_string(port_)}, LogPath("nats-server"));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_.emplace(*std::move(server));
     // Eventually-ready: poll with a deadline until a full handshake succeeds.
     Endpoint ep{"127.0.0.1", static_cast<uint16_t>(port_)};
     absl::Status st;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      Conn probe;
-      st = probe.Open(ep, ConnectOptions{}, absl::Milliseconds(200));
-      if (st.ok()) {
-        break;
-      }
-      ::usleep(50'000);
-    }
+    ASSERT_TRUE(testutil::Eventually(
+        [&] {
+          Conn probe;
+          st = probe.Open(ep, ConnectOptions{}, absl::Milliseconds(200));
+          return st.ok();
+        },
+        std::chrono::seconds(20)))
+        << st << "\n"
+        << server_->Log();
     ASSERT_TRUE(st.ok()) << st;
   }
 
   void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
+    if (server_.has_value())
+      server_->Terminate(std::chrono::seconds(30));
   }
 
   // Runs lattice-bench with `args` plus --json/--quiet and this server; returns the parsed
@@ -79,7 +68,7 @@ class BenchSmokeTest : public ::testing::Test {
   nlohmann::json RunBench(const std::string& args) {
     std::string cmd = std::string(kBench) + " " + args +
                       " --json --quiet --url=127.0.0.1:" + std::to_string(port_) +
-                      " --server-pid=" + std::to_string(pid_);
+                      " --server-pid=" + std::to_string(server_->pid());
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) {
       return nullptr;
@@ -96,7 +85,7 @@ class BenchSmokeTest : public ::testing::Test {
   }
 
   int port_ = 0;
-  pid_t pid_ = -1;
+  std::optional<testutil::ChildProcess> server_;
 };
 
 TEST_F(BenchSmokeTest, FanOutDeliversEveryMessageToEverySubscriber) {
@@ -148,7 +137,8 @@ TEST_F(BenchSmokeTest, MemoryScenariosReportServerRss) {
 
 TEST_F(BenchSmokeTest, UnreachableServerFailsFast) {
   std::string cmd = std::string(kBench) +
-                    " pub --quiet --url=127.0.0.1:" + std::to_string(FreePort()) + " 2>/dev/null";
+                    " pub --quiet --url=127.0.0.1:" + std::to_string(testutil::FreePortOrDie()) +
+                    " 2>/dev/null";
   EXPECT_NE(::system(cmd.c_str()), 0);
 }
 
