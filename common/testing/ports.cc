@@ -52,22 +52,41 @@ int FreePortOrDie() {
   return *port;
 }
 
-bool CanConnect(int port, std::chrono::milliseconds timeout) {
+absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
-    return false;
+    return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
   sockaddr_in addr = Loopback(port);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  if (!ok && errno == EINPROGRESS) {
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  if (rc != 0 && errno == EINPROGRESS) {
     pollfd pfd{fd, POLLOUT, 0};
+    const int wait_ms = static_cast<int>(std::max<int64_t>(0, timeout.count()));
+    rc = poll(&pfd, 1, wait_ms);
     int err = 0;
     socklen_t len = sizeof(err);
-    const int wait_ms = static_cast<int>(std::max<int64_t>(0, timeout.count()));
-    ok = poll(&pfd, 1, wait_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
-         err == 0;
+    if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+      rc = 0;
+    } else {
+      errno = rc == 0 ? ETIMEDOUT : err;
+      rc = -1;
+    }
   }
-  close(fd);
-  return ok;
+  if (rc != 0) {
+    const int err = errno;
+    close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("connect 127.0.0.1:", port, ": ", std::strerror(err)));
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+bool CanConnect(int port, std::chrono::milliseconds timeout) {
+  absl::StatusOr<int> fd = ConnectTcp(port, timeout);
+  if (!fd.ok())
+    return false;
+  close(*fd);
+  return true;
 }
 
 bool WaitForTcp(int port, std::chrono::milliseconds timeout) {

@@ -14,6 +14,10 @@ absl::StatusOr<int> FreePort();
 // FreePort() for fixtures that cannot fail gracefully: aborts the test binary on error.
 int FreePortOrDie();
 
+// Opens a blocking TCP connection to 127.0.0.1:`port` within `timeout`; returns the fd (the
+// caller closes it) or kUnavailable.
+absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout);
+
 // True when a TCP connection to 127.0.0.1:`port` succeeds within `timeout` (false otherwise).
 // Each attempt is bounded by `timeout` too, so a black-holed port cannot stall it.
 bool CanConnect(int port, std::chrono::milliseconds timeout);

@@ -2,6 +2,7 @@
 #include "common/testing/ports.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,6 +37,11 @@ TEST(PortsTest, FreePortCanBeBoundAndAccepts) {
   ASSERT_GE(fd, 0);
   EXPECT_TRUE(CanConnect(*port, std::chrono::seconds(5)));
   EXPECT_TRUE(WaitForTcp(*port, std::chrono::seconds(5)));
+  absl::StatusOr<int> client = ConnectTcp(*port, std::chrono::seconds(5));
+  ASSERT_TRUE(client.ok()) << client.status();
+  // The returned fd is blocking: a read with nothing sent would block, so check the flag.
+  EXPECT_EQ(fcntl(*client, F_GETFL) & O_NONBLOCK, 0);
+  close(*client);
   close(fd);
 }
 
@@ -43,6 +49,8 @@ TEST(PortsTest, ClosedPortIsRefused) {
   const int port = FreePortOrDie();
   EXPECT_FALSE(CanConnect(port, std::chrono::seconds(5)));
   EXPECT_FALSE(WaitForTcp(port, std::chrono::milliseconds(0)));
+  EXPECT_EQ(ConnectTcp(port, std::chrono::seconds(5)).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST(PortsTest, FreePortsDifferWhileOneIsHeld) {

@@ -1,9 +1,6 @@
 // Loopback helpers for e2e tests (see net.h).
 #include "e2e/harness/net.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -18,14 +15,6 @@
 
 namespace lattice::e2e {
 namespace {
-
-sockaddr_in Loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
 
 int RemainingMs(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -53,34 +42,6 @@ absl::StatusOr<std::string> MakeTempDir(const std::string& prefix) {
     return absl::InternalError(absl::StrCat("mkdtemp ", templ, ": ", strerror(errno)));
   }
   return templ;
-}
-
-absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-  }
-  sockaddr_in addr = Loopback(port);
-  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  if (rc != 0 && errno == EINPROGRESS) {
-    pollfd pfd{fd, POLLOUT, 0};
-    rc = poll(&pfd, 1, static_cast<int>(timeout.count()));
-    int err = 0;
-    socklen_t len = sizeof(err);
-    if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-      rc = 0;
-    } else {
-      errno = rc == 0 ? ETIMEDOUT : err;
-      rc = -1;
-    }
-  }
-  if (rc != 0) {
-    int err = errno;
-    close(fd);
-    return absl::UnavailableError(absl::StrCat("connect 127.0.0.1:", port, ": ", strerror(err)));
-  }
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  return fd;
 }
 
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path,

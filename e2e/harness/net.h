@@ -10,8 +10,9 @@
 
 namespace lattice::e2e {
 
-// Free loopback ports and TCP readiness come from common/testing. Another process may take a
-// free port before the caller binds it; ServerProcess retries on that.
+// Free loopback ports, connections and TCP readiness come from common/testing. Another process may
+// take a free port before the caller binds it; ServerProcess retries on that.
+using ::lattice::testutil::ConnectTcp;
 using ::lattice::testutil::FreePort;
 using ::lattice::testutil::WaitForTcp;
 
@@ -21,9 +22,6 @@ absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
 // Output directory for logs kept after the test: $TEST_UNDECLARED_OUTPUTS_DIR, else $TEST_TMPDIR,
 // else /tmp.
 std::string OutputDir();
-
-// Opens a blocking TCP connection to 127.0.0.1:`port`; returns the fd or an error.
-absl::StatusOr<int> ConnectTcp(int port, std::chrono::milliseconds timeout);
 
 // HTTP/1.0 GET http://127.0.0.1:`port``path`; returns the body of a 200 response.
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path,
