@@ -9,11 +9,17 @@ LATTICE_COPTS = [
     "-Wno-missing-field-initializers",
 ]
 
+# Under --config=tsan every executable carries the suppressions for uninstrumented libraries.
+TSAN_DEPS = select({
+    "//bazel:tsan": ["//bazel:tsan_suppressions"],
+    "//conditions:default": [],
+})
+
 def lattice_cc_library(name, copts = [], **kwargs):
     native.cc_library(name = name, copts = LATTICE_COPTS + copts, **kwargs)
 
-def lattice_cc_binary(name, copts = [], **kwargs):
-    native.cc_binary(name = name, copts = LATTICE_COPTS + copts, **kwargs)
+def lattice_cc_binary(name, copts = [], deps = [], **kwargs):
+    native.cc_binary(name = name, copts = LATTICE_COPTS + copts, deps = deps + TSAN_DEPS, **kwargs)
 
 def lattice_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
     """A gtest unit or component test, linked with gmock's main."""
@@ -21,7 +27,7 @@ def lattice_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
         name = name,
         size = size,
         copts = LATTICE_COPTS + copts,
-        deps = deps + ["//third_party:gtest_main"],
+        deps = deps + ["//third_party:gtest_main"] + TSAN_DEPS,
         **kwargs
     )
 
@@ -31,7 +37,7 @@ def lattice_cc_benchmark(name, copts = [], deps = [], tags = [], **kwargs):
         name = name,
         testonly = True,
         copts = LATTICE_COPTS + copts,
-        deps = deps + ["//third_party:benchmark_main"],
+        deps = deps + ["//third_party:benchmark_main"] + TSAN_DEPS,
         tags = tags + ["benchmark"],
         **kwargs
     )
@@ -51,7 +57,7 @@ def lattice_cc_fuzz_test(name, srcs, corpus, deps = [], copts = [], tags = [], s
         "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
         "//conditions:default": [],
     })
-    fuzz_deps = deps + select({
+    fuzz_deps = deps + TSAN_DEPS + select({
         "//bazel:libfuzzer": [],
         "//conditions:default": ["//bazel:fuzz_corpus_runner"],
     })
