@@ -91,6 +91,22 @@ bool WritePidFile(const std::string& path) {
   return static_cast<bool>(out);
 }
 
+// Options the config and flag parser understands but this node cannot honour yet. Refused
+// rather than ignored: a node asked for TLS must never serve plaintext instead.
+absl::Status RefuseUnwiredFeatures(const options::Options& opts) {
+  if (opts.tls.has_value()) {
+    return absl::UnimplementedError(
+        "TLS (tls {} / --tls*) is not supported by lattice-node yet; remove it or use a "
+        "TLS-terminating proxy");
+  }
+  if (opts.cluster.port != 0 || !opts.cluster.routes.empty() || !opts.cluster.name.empty()) {
+    return absl::UnimplementedError(
+        "clustering (cluster {} / --cluster / --routes / --cluster_name) is not supported by "
+        "lattice-node yet");
+  }
+  return absl::OkStatus();
+}
+
 int Run(int argc, char** argv) {
   auto command_line = options::ParseCommandLine(argc, argv);
   if (!command_line.ok()) {
@@ -111,6 +127,10 @@ int Run(int argc, char** argv) {
   }
   if (!command_line->signal.empty()) {
     return SendSignalCommand(command_line->signal);
+  }
+  if (absl::Status unwired = RefuseUnwiredFeatures(command_line->options); !unwired.ok()) {
+    std::fprintf(stderr, "lattice-node: %s\n", std::string(unwired.message()).c_str());
+    return 1;
   }
   if (command_line->check_config) {
     std::printf("lattice-node: configuration is valid\n");
@@ -193,7 +213,9 @@ int Run(int argc, char** argv) {
                                 << reloaded.status().message();
             break;
           }
-          absl::Status s = node.Reload(reloaded->options);
+          absl::Status s = RefuseUnwiredFeatures(reloaded->options);
+          if (s.ok())
+            s = node.Reload(reloaded->options);
           if (!s.ok()) {
             LATTICE_LOG(kError) << "Failed to reload server configuration: " << s.message();
             break;
