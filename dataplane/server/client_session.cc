@@ -290,13 +290,21 @@ void ClientSession::FinishPooledAuth(const auth::AuthOutcome& outcome) {
   ResumeReading();
 }
 
-bool ClientSession::OnPub(const protocol::PubOp& op) {
+bool ClientSession::ReadyForOps() {
   if (closed()) {
     return false;
   }
+  // With auth required the first op must be CONNECT (nats-server: Authorization Violation).
   if (!connect_received_ && config_->authenticator != nullptr &&
       config_->authenticator->auth_required()) {
     SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  return true;
+}
+
+bool ClientSession::OnPub(const protocol::PubOp& op) {
+  if (!ReadyForOps()) {
     return false;
   }
   if (op.has_headers && !connect_.headers) {
@@ -437,12 +445,7 @@ void ClientSession::SendNoResponders(const protocol::PubOp& op) {
 }
 
 bool ClientSession::OnSub(const protocol::SubOp& op) {
-  if (closed()) {
-    return false;
-  }
-  if (!connect_received_ && config_->authenticator != nullptr &&
-      config_->authenticator->auth_required()) {
-    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+  if (!ReadyForOps()) {
     return false;
   }
   if (!sublist::IsValidSubject(op.subject) ||
@@ -488,12 +491,7 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
 }
 
 bool ClientSession::OnUnsub(const protocol::UnsubOp& op) {
-  if (closed()) {
-    return false;
-  }
-  if (!connect_received_ && config_->authenticator != nullptr &&
-      config_->authenticator->auth_required()) {
-    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+  if (!ReadyForOps()) {
     return false;
   }
   auto it = subs_.find(Key(op.sid));
@@ -536,12 +534,7 @@ void ClientSession::RemoveAllSubscriptions() {
 }
 
 bool ClientSession::OnPing() {
-  if (closed()) {
-    return false;
-  }
-  if (!connect_received_ && config_->authenticator != nullptr &&
-      config_->authenticator->auth_required()) {
-    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+  if (!ReadyForOps()) {
     return false;
   }
   Send(protocol::kPongFrame);

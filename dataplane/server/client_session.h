@@ -146,6 +146,9 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   bool Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
                const protocol::PubOp& op);
   void SendErr(std::string_view text);
+  // False when the op must not run: the session is closed, or auth is required and CONNECT has
+  // not arrived yet (then the session is closed with Authorization Violation).
+  bool ReadyForOps();
   void SendErrAndClose(protocol::ProtocolError error, CloseReason reason);
   void SendOk();
   void SendInfo();
