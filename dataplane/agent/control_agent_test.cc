@@ -21,25 +21,6 @@
 #include "dataplane/agent/test_chain.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
 
-#if defined(__SANITIZE_THREAD__)
-// Debian's gRPC and Abseil are not TSan-instrumented (see tsan.supp). A
-// __tsan_default_suppressions() hook in this executable is not consulted by the shared TSan
-// runtime here, so before main() the test re-executes itself once with a suppressions file.
-__attribute__((constructor)) static void ReexecWithTsanSuppressions(int argc, char** argv) {
-  const char* options = std::getenv("TSAN_OPTIONS");
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  if (tmp == nullptr || (options != nullptr && std::strstr(options, "suppressions=") != nullptr))
-    return;
-  const std::string path = std::string(tmp) + "/agent_tsan.supp";
-  std::ofstream(path, std::ios::trunc) << lattice::agent::testing::kTsanSuppressions;
-  const std::string merged =
-      std::string(options != nullptr ? options : "") + ":suppressions=" + path;
-  setenv("TSAN_OPTIONS", merged.c_str(), 1);
-  (void)argc;
-  execv("/proc/self/exe", argv);
-}
-#endif
-
 namespace lattice::agent {
 namespace {
 

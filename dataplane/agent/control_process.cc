@@ -26,11 +26,6 @@ absl::StatusOr<std::string> ControlBinary() {
 
 }  // namespace
 
-const char kTsanSuppressions[] =
-    "race:libgrpc.so\n"
-    "race:libgpr.so\n"
-    "race:libabsl_\n";
-
 absl::StatusOr<ControlProcess> ControlProcess::Start(const std::string& data_dir, int port,
                                                      const std::string& token) {
   absl::StatusOr<std::string> binary = ControlBinary();
@@ -41,18 +36,9 @@ absl::StatusOr<ControlProcess> ControlProcess::Start(const std::string& data_dir
   std::vector<std::string> argv = {
       *binary,         "--data-dir", data_dir, "--listen", absl::StrCat("127.0.0.1:", port),
       "--tokens-file", tokens};
-  // Under TSan the child inherits TSAN_OPTIONS; add our suppressions for system libraries.
-  testutil::ChildProcess::Env env;
-  if (const char* inherited = std::getenv("TSAN_OPTIONS"); inherited != nullptr) {
-    const std::string suppressions = data_dir + ".tsan.supp";
-    std::ofstream(suppressions, std::ios::trunc) << kTsanSuppressions;
-    // The child is the control plane's own code under test elsewhere: its reports (RocksDB is
-    // not instrumented either) go to its log without stopping it.
-    env.emplace_back("TSAN_OPTIONS",
-                     absl::StrCat(inherited, ":suppressions=", suppressions, ":halt_on_error=0"));
-  }
+  // Under TSan the child carries the build-wide suppressions (bazel/tsan_suppressions.cc).
   absl::StatusOr<testutil::ChildProcess> child =
-      testutil::ChildProcess::Spawn(std::move(argv), data_dir + ".log", env);
+      testutil::ChildProcess::Spawn(std::move(argv), data_dir + ".log");
   if (!child.ok())
     return child.status();
   ControlProcess process(*std::move(child), port);

@@ -15,11 +15,6 @@
 
 namespace lattice::agent::testing {
 
-// TSan suppressions for races reported inside uninstrumented system libraries (Debian's
-// Abseil under gRPC). Given to the lattice-control child and returned by the test binary's
-// __tsan_default_suppressions(); a copy with the reasons is in tsan.supp.
-extern const char kTsanSuppressions[];
-
 using ::lattice::testutil::FreePort;
 
 // common/testing's Eventually with this suite's bound (20 s: a control-plane restart and the
