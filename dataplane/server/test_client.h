@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/testing/eventually.h"
 #include "dataplane/options/options.h"
 #include "dataplane/server/server.h"
 
@@ -55,8 +56,6 @@ class RawClient {
   bool peer_closed_ = false;
 };
 
-// Polls `condition` until it holds or `timeout` passes; no fixed sleeps in assertions.
-bool Eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+using ::lattice::testutil::Eventually;
 
 }  // namespace lattice::server::testing
