@@ -18,6 +18,7 @@
 
 #include "common/base/check.h"
 #include "common/base/log.h"
+#include "common/testing/ports.h"
 #include "controlplane/raft/batch_codec.h"
 #include "controlplane/raft/replica.h"
 #include "controlplane/raft/store_state_machine.h"
@@ -32,18 +33,6 @@ class CountingMachine : public StateMachine {
   absl::Status Restore(uint64_t, std::string_view) override { return absl::OkStatus(); }
 };
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  LATTICE_CHECK(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Three replicas in temp dirs; `leader()` once elected.
 class Group {
  public:
@@ -52,7 +41,7 @@ class Group {
     std::filesystem::remove_all(root_);
     std::vector<Peer> peers;
     for (uint64_t id = 1; id <= 3; ++id) {
-      peers.push_back({id, "127.0.0.1:" + std::to_string(FreePort())});
+      peers.push_back({id, "127.0.0.1:" + std::to_string(testutil::FreePortOrDie())});
     }
     for (uint64_t id = 1; id <= 3; ++id) {
       if (rocks) {
