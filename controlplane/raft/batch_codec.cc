@@ -8,6 +8,8 @@ namespace lattice::raft {
 namespace {
 
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersionWithFlags = 2;  // adds a flags byte after validated_at
+constexpr uint8_t kFlagExact = 1;
 
 void PutFixed(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) {
@@ -60,10 +62,13 @@ class Reader {
 
 }  // namespace
 
-std::string EncodeBatch(const store::Batch& batch, uint64_t validated_at) {
+std::string EncodeBatch(const store::Batch& batch, uint64_t validated_at, bool exact) {
   std::string out;
-  out.push_back(static_cast<char>(kVersion));
+  out.push_back(static_cast<char>(exact ? kVersionWithFlags : kVersion));
   PutFixed(out, validated_at, 8);
+  if (exact) {
+    out.push_back(static_cast<char>(kFlagExact));
+  }
   PutFixed(out, static_cast<uint64_t>(batch.unix_nanos), 8);
   PutString(out, batch.actor);
   PutString(out, batch.reason);
@@ -79,12 +84,18 @@ std::string EncodeBatch(const store::Batch& batch, uint64_t validated_at) {
   return out;
 }
 
-absl::StatusOr<store::Batch> DecodeBatch(std::string_view bytes, uint64_t* validated_at) {
+absl::StatusOr<store::Batch> DecodeBatch(std::string_view bytes, uint64_t* validated_at,
+                                         bool* exact) {
   Reader reader(bytes);
-  if (reader.Fixed(1) != kVersion || !reader.ok()) {
+  const uint64_t version = reader.Fixed(1);
+  if ((version != kVersion && version != kVersionWithFlags) || !reader.ok()) {
     return absl::InvalidArgumentError("raft command: unknown batch version");
   }
   const uint64_t condition = reader.Fixed(8);
+  const uint64_t flags = version == kVersionWithFlags ? reader.Fixed(1) : 0;
+  if ((flags & ~uint64_t{kFlagExact}) != 0) {
+    return absl::InvalidArgumentError("raft command: unknown batch flags");
+  }
   store::Batch batch;
   batch.unix_nanos = static_cast<int64_t>(reader.Fixed(8));
   batch.actor = reader.String();
@@ -113,6 +124,9 @@ absl::StatusOr<store::Batch> DecodeBatch(std::string_view bytes, uint64_t* valid
   }
   if (validated_at != nullptr) {
     *validated_at = condition;
+  }
+  if (exact != nullptr) {
+    *exact = (flags & kFlagExact) != 0;
   }
   return batch;
 }

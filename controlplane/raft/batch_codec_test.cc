@@ -42,6 +42,23 @@ TEST(BatchCodecTest, CarriesTheValidationRevision) {
   EXPECT_EQ(validated_at, 0x1122334455667788ULL);
 }
 
+TEST(BatchCodecTest, CarriesTheExactFlagAndEveryField) {
+  uint64_t validated_at = 0;
+  bool exact = false;
+  std::string bytes = EncodeBatch(SampleBatch(), 41, /*exact=*/true);
+  absl::StatusOr<store::Batch> out = DecodeBatch(bytes, &validated_at, &exact);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(validated_at, 41u);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(out->actor, SampleBatch().actor);
+  EXPECT_EQ(out->mutations.size(), SampleBatch().mutations.size());
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(DecodeBatch(bytes.substr(0, cut)).ok()) << cut;
+  }
+  ASSERT_TRUE(DecodeBatch(EncodeBatch(SampleBatch(), 41), &validated_at, &exact).ok());
+  EXPECT_FALSE(exact);
+}
+
 TEST(BatchCodecTest, EmptyBatchRoundTrips) {
   absl::StatusOr<store::Batch> out = DecodeBatch(EncodeBatch(store::Batch{}));
   ASSERT_TRUE(out.ok()) << out.status();
@@ -59,8 +76,11 @@ TEST(BatchCodecTest, EveryTruncationAndTrailingByteIsRefused) {
 TEST(BatchCodecTest, RefusesUnknownVersionKindAndFlag) {
   std::string bytes = EncodeBatch(SampleBatch());
   std::string bad_version = bytes;
-  bad_version[0] = 2;
+  bad_version[0] = 3;
   EXPECT_FALSE(DecodeBatch(bad_version).ok());
+  std::string bad_flags = EncodeBatch(SampleBatch(), 5, /*exact=*/true);
+  bad_flags[9] = 2;  // version(1) + validated_at(8), then flags: only bit 0 is defined
+  EXPECT_FALSE(DecodeBatch(bad_flags).ok());
 
   store::Batch one;
   one.mutations.push_back(store::Mutation::Put(store::Kind::kAccount, "k", "v"));

@@ -123,7 +123,8 @@ absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) 
     return absl::OkStatus();  // replayed after a restart: already in the store
   }
   uint64_t validated_at = 0;
-  absl::StatusOr<store::Batch> batch = DecodeBatch(command, &validated_at);
+  bool exact = false;
+  absl::StatusOr<store::Batch> batch = DecodeBatch(command, &validated_at, &exact);
   // Storage failures below would make this replica diverge from the others: stop the process so
   // the entry is applied again after a restart, rather than acknowledging a write we lost.
   for (uint64_t gap = revision + 1; gap < index; ++gap) {
@@ -138,9 +139,16 @@ absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) 
     }
   }
   if (!batch.ok()) {
+    Notify(index - 1);
     return batch.status();  // the index stays a gap; the next command fills it
   }
+  if (exact && index != validated_at + 1) {
+    Notify(index - 1);
+    return absl::AbortedError(absl::StrCat("raft entry landed at index ", index, ", validated for ",
+                                           validated_at + 1, "; retry"));
+  }
   if (validated_at != 0 && validated_at < last_write_) {
+    Notify(index - 1);
     return absl::AbortedError(absl::StrCat("store changed at revision ", last_write_,
                                            " after validation at ", validated_at, "; retry"));
   }
@@ -151,7 +159,20 @@ absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) 
     std::abort();
   }
   last_write_ = index;
+  Notify(index);
   return absl::OkStatus();
+}
+
+void StoreStateMachine::SetApplyListener(ApplyListener listener) {
+  MutexLock lock(&listener_mu_);
+  listener_ = std::move(listener);
+}
+
+void StoreStateMachine::Notify(uint64_t revision) {
+  MutexLock lock(&listener_mu_);
+  if (listener_ && revision > 0) {
+    listener_(revision);
+  }
 }
 
 absl::StatusOr<std::string> StoreStateMachine::Snapshot(uint64_t index) {
@@ -210,6 +231,7 @@ absl::Status StoreStateMachine::Restore(uint64_t index, std::string_view snapsho
   old.reset();
   LATTICE_LOG(kInfo) << "raft: restored store from snapshot at index " << index << " (revision "
                      << live()->revision() << ")";
+  Notify(live()->revision());
   return absl::OkStatus();
 }
 

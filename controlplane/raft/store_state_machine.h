@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,12 @@ class StoreStateMachine final : public StateMachine {
   std::shared_ptr<const store::Store> store() const;
   uint64_t revision() const { return store()->revision(); }
 
+  // Called on the loop thread with the store's revision after every applied command, refused
+  // command (its fillers may have moved the revision) and restore: lets Watch and NodeSync streams
+  // on every replica wake up on replicated changes. Must be quick and must not block on Raft.
+  using ApplyListener = std::function<void(uint64_t revision)>;
+  void SetApplyListener(ApplyListener listener);
+
   absl::Status Apply(uint64_t index, std::string_view command) override;
   absl::StatusOr<std::string> Snapshot(uint64_t index) override;
   absl::Status Restore(uint64_t index, std::string_view snapshot) override;
@@ -55,6 +62,7 @@ class StoreStateMachine final : public StateMachine {
   StoreStateMachine(std::string dir, uint64_t generation, std::shared_ptr<store::Store> store,
                     std::shared_ptr<std::atomic<bool>> retired);
   std::shared_ptr<store::Store> live() const;
+  void Notify(uint64_t revision);
 
   const std::string dir_;
   uint64_t generation_;  // loop thread (and Open)
@@ -65,6 +73,8 @@ class StoreStateMachine final : public StateMachine {
   std::shared_ptr<std::atomic<bool>> retired_;  // the live generation's; set when replaced
   mutable Mutex mu_;
   std::shared_ptr<store::Store> store_ ABSL_GUARDED_BY(mu_);
+  Mutex listener_mu_;
+  ApplyListener listener_ ABSL_GUARDED_BY(listener_mu_);
 };
 
 }  // namespace lattice::raft

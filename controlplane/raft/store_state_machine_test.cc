@@ -150,6 +150,24 @@ TEST_F(StoreStateMachineTest, ConditionalWriteIsRefusedOnceTheStoreChangedAfterV
   EXPECT_EQ(machine->revision(), 6u);
 }
 
+TEST_F(StoreStateMachineTest, ExactWriteMustLandRightAfterItsValidationAndListenerSeesIt) {
+  auto machine = OpenMachine("a");
+  std::vector<uint64_t> seen;
+  machine->SetApplyListener([&](uint64_t revision) { seen.push_back(revision); });
+  ASSERT_TRUE(machine->Apply(2, PutCommand("k", "v1")).ok());
+  store::Batch batch;
+  batch.mutations.push_back(store::Mutation::Put(Kind::kAccount, "k", "exact"));
+  // Validated at 2 but a configuration entry took index 3: even a filler breaks an exact write.
+  absl::Status moved = machine->Apply(4, EncodeBatch(batch, /*validated_at=*/2, /*exact=*/true));
+  EXPECT_TRUE(absl::IsAborted(moved)) << moved;
+  EXPECT_EQ(Get(*machine, "k"), "v1");
+  EXPECT_EQ(machine->revision(), 3u);  // the filler is in; index 4 stays a gap
+  ASSERT_TRUE(machine->Apply(5, EncodeBatch(batch, /*validated_at=*/4, /*exact=*/true)).ok());
+  EXPECT_EQ(Get(*machine, "k"), "exact");
+  EXPECT_EQ(machine->revision(), 5u);
+  EXPECT_EQ(seen, (std::vector<uint64_t>{2, 3, 5}));
+}
+
 TEST_F(StoreStateMachineTest, SnapshotTheStoreAlreadyCoversIsNotUnpacked) {
   auto machine = OpenMachine("a");
   for (uint64_t i = 2; i < 10; ++i) {
