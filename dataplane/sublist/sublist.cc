@@ -11,26 +11,24 @@
 #include "absl/strings/string_view.h"
 
 #include "common/base/check.h"
+#include "dataplane/sublist/sublist_internal.h"
 
 namespace lattice::sublist {
 namespace {
 
-using Tokens = absl::InlinedVector<std::string_view, 16>;
+using internal::FindChild;
+using internal::FindLiteral;
+using internal::FindOrAddChild;
+using internal::IsFwc;
+using internal::IsPwc;
+using internal::Key;
+using internal::Level;
+using internal::Node;
 
-// Debian's Abseil has its own string_view type; map lookups take that one.
-absl::string_view Key(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
+using Tokens = absl::InlinedVector<std::string_view, 16>;
 
 bool IsWhitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-bool IsPwc(std::string_view token) {
-  return token.size() == 1 && token[0] == '*';
-}
-bool IsFwc(std::string_view token) {
-  return token.size() == 1 && token[0] == '>';
 }
 
 // Splits on '.'; false on an empty subject or an empty token. Does not look at wildcards.
@@ -75,205 +73,30 @@ size_t LiteralPrefixLength(std::string_view pattern) {
   return pattern.size();
 }
 
-// An unordered set of subscriptions. A plain vector scanned linearly while small; once it grows
-// past kIndexThreshold a pointer-to-position index keeps Add/Remove O(1), so unsubscribing one
-// of many thousands of subscribers to one hot subject stays cheap.
-// Thread: guarded by the owning Sublist's trie lock.
-class SubSet {
- public:
-  bool Add(const SubscriptionRef& sub) {
-    if (Find(sub.get()) != kNotFound) {
-      return false;
-    }
-    if (index_) {
-      index_->emplace(sub.get(), items_.size());
-    }
-    items_.push_back(sub);
-    if (!index_ && items_.size() > kIndexThreshold) {
-      index_ = std::make_unique<absl::flat_hash_map<const Subscription*, size_t>>();
-      for (size_t i = 0; i < items_.size(); ++i) {
-        index_->emplace(items_[i].get(), i);
-      }
-    }
-    return true;
-  }
-
-  bool Remove(const Subscription* sub) {
-    const size_t pos = Find(sub);
-    if (pos == kNotFound) {
-      return false;
-    }
-    const size_t last = items_.size() - 1;
-    if (pos != last) {
-      items_[pos] = std::move(items_[last]);
-      if (index_) {
-        (*index_)[items_[pos].get()] = pos;
-      }
-    }
-    items_.pop_back();
-    if (index_) {
-      index_->erase(sub);
-      if (items_.size() < kIndexThreshold / 2) {
-        index_.reset();
-      }
-    }
-    // Give memory back after a large set drains, so churn does not pin peak capacity.
-    if (items_.capacity() > 8 && items_.size() < items_.capacity() / 4) {
-      items_.shrink_to_fit();
-    }
-    return true;
-  }
-
-  bool empty() const { return items_.empty(); }
-  const absl::InlinedVector<SubscriptionRef, 1>& items() const { return items_; }
-
- private:
-  static constexpr size_t kNotFound = ~size_t{0};
-  static constexpr size_t kIndexThreshold = 16;
-
-  size_t Find(const Subscription* sub) const {
-    if (index_) {
-      auto it = index_->find(sub);
-      return it == index_->end() ? kNotFound : it->second;
-    }
-    for (size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i].get() == sub) {
-        return i;
-      }
-    }
-    return kNotFound;
-  }
-
-  absl::InlinedVector<SubscriptionRef, 1> items_;  // one subscriber needs no extra block
-  std::unique_ptr<absl::flat_hash_map<const Subscription*, size_t>> index_;
-};
-
-// Members of one queue group on one trie node; the name lives in the members' `queue`.
-struct QueueSubs {
-  std::string_view name() const { return members.items().front()->queue; }
-  SubSet members;
-};
-
-// Subscriptions whose pattern ends at a node. Allocated only for nodes that have any.
-struct NodeSubs {
-  bool empty() const { return plain.empty() && queues.empty(); }
-  SubSet plain;
-  std::vector<QueueSubs> queues;  // few per node: linear search by name
-};
-
-struct Level;
-
-// One pattern token. `next` holds the following tokens (null at a leaf).
-struct Node {
-  std::unique_ptr<Level> next;
-  std::unique_ptr<NodeSubs> subs;
-};
-
-// The children of a node, keyed by their token; wildcards are kept apart from literals so a
-// published literal "*" never reaches a `*` pattern through the literal map (nats-server does
-// the same) and the match walk needs no string comparison for them.
-struct Level {
-  bool empty() const { return literal.empty() && !pwc && !fwc; }
-  absl::flat_hash_map<std::string, Node> literal;
-  std::unique_ptr<Node> pwc;
-  std::unique_ptr<Node> fwc;
-};
-
-Node* FindChild(Level* level, std::string_view token) {
-  if (IsPwc(token)) {
-    return level->pwc.get();
-  }
-  if (IsFwc(token)) {
-    return level->fwc.get();
-  }
-  auto it = level->literal.find(Key(token));
-  return it == level->literal.end() ? nullptr : &it->second;
-}
-
-Node* FindOrAddChild(Level* level, std::string_view token) {
-  if (IsPwc(token) || IsFwc(token)) {
-    std::unique_ptr<Node>& slot = IsPwc(token) ? level->pwc : level->fwc;
-    if (!slot) {
-      slot = std::make_unique<Node>();
-    }
-    return slot.get();
-  }
-  auto it = level->literal.find(Key(token));
-  if (it == level->literal.end()) {
-    it = level->literal.emplace(std::string(token), Node{}).first;
-  }
-  return &it->second;
-}
-
-void EraseChild(Level* level, std::string_view token) {
-  if (IsPwc(token)) {
-    level->pwc.reset();
-  } else if (IsFwc(token)) {
-    level->fwc.reset();
-  } else {
-    auto it = level->literal.find(Key(token));
-    LATTICE_DCHECK(it != level->literal.end());
-    level->literal.erase(it);
-    // flat_hash_map never shrinks by itself: give back a drained level's table (for example
-    // `_INBOX.*` after a burst of connections) so memory tracks live subscriptions.
-    if (level->literal.capacity() > 64 && level->literal.size() * 8 < level->literal.capacity()) {
-      level->literal.rehash(0);
-    }
-  }
-}
-
-// Appends a node's subscriptions to `result`, merging queue groups by name.
-void AddNodeToResult(const Node& node, SublistResult* result) {
-  if (!node.subs) {
-    return;
-  }
-  const NodeSubs& subs = *node.subs;
-  result->plain.insert(result->plain.end(), subs.plain.items().begin(), subs.plain.items().end());
-  for (const QueueSubs& q : subs.queues) {
-    const std::string_view name = q.name();
-    QueueGroup* group = nullptr;
-    for (QueueGroup& g : result->queue_groups) {
-      if (g.name == name) {
-        group = &g;
-        break;
-      }
-    }
-    if (group == nullptr) {
-      group = &result->queue_groups.emplace_back();
-      group->name = name;
-    }
-    group->members.insert(group->members.end(), q.members.items().begin(), q.members.items().end());
-  }
-}
-
 // Collects every subscription whose pattern matches `tokens` (compared literally). Each pattern
 // corresponds to exactly one trie path, so no subscription is reported twice.
 void MatchLevel(const Level* level, const std::string_view* tokens, size_t count,
                 SublistResult* result) {
   for (size_t i = 0; i < count; ++i) {
     const bool last = i + 1 == count;
-    if (level->fwc) {
-      AddNodeToResult(*level->fwc, result);  // '>' takes this and every later token
+    level->fwc.subs.AppendTo(result);  // '>' takes this and every later token
+    if (last) {
+      level->pwc.subs.AppendTo(result);
+    } else if (level->pwc.next) {
+      MatchLevel(level->pwc.next.get(), tokens + i + 1, count - i - 1, result);
     }
-    if (level->pwc) {
-      if (last) {
-        AddNodeToResult(*level->pwc, result);
-      } else if (level->pwc->next) {
-        MatchLevel(level->pwc->next.get(), tokens + i + 1, count - i - 1, result);
-      }
-    }
-    auto it = level->literal.find(Key(tokens[i]));
-    if (it == level->literal.end()) {
+    const Node* node = FindLiteral(level, tokens[i]);
+    if (node == nullptr) {
       return;
     }
     if (last) {
-      AddNodeToResult(it->second, result);
+      node->subs.AppendTo(result);
       return;
     }
-    if (!it->second.next) {
+    if (!node->next) {
       return;
     }
-    level = it->second.next.get();
+    level = node->next.get();
   }
 }
 
@@ -448,26 +271,7 @@ bool Sublist::Insert(const SubscriptionRef& sub) {
       level = node->next.get();
     }
   }
-  if (!node->subs) {
-    node->subs = std::make_unique<NodeSubs>();
-  }
-  NodeSubs& subs = *node->subs;
-  bool added = false;
-  if (sub->queue.empty()) {
-    added = subs.plain.Add(sub);
-  } else {
-    QueueSubs* group = nullptr;
-    for (QueueSubs& q : subs.queues) {
-      if (q.name() == sub->queue) {
-        group = &q;
-        break;
-      }
-    }
-    if (group == nullptr) {
-      group = &subs.queues.emplace_back();
-    }
-    added = group->members.Add(sub);
-  }
+  const bool added = node->subs.Add(sub);
   if (!added) {
     return true;  // the same subscription object is already indexed: nothing changes
   }
@@ -503,44 +307,21 @@ bool Sublist::Remove(const SubscriptionRef& sub) {
       level = node->next.get();
     }
   }
-  if (!node->subs) {
+  if (!node->subs.Remove(sub.get())) {
     return false;
-  }
-  NodeSubs& subs = *node->subs;
-  bool removed = false;
-  if (sub->queue.empty()) {
-    removed = subs.plain.Remove(sub.get());
-  } else {
-    for (size_t q = 0; q < subs.queues.size(); ++q) {
-      if (subs.queues[q].name() != sub->queue) {
-        continue;
-      }
-      removed = subs.queues[q].members.Remove(sub.get());
-      if (removed && subs.queues[q].members.empty()) {
-        subs.queues[q] = std::move(subs.queues.back());
-        subs.queues.pop_back();
-      }
-      break;
-    }
-  }
-  if (!removed) {
-    return false;
-  }
-  if (subs.empty()) {
-    node->subs.reset();
   }
   // Prune bottom-up: a node with no subscriptions and no children disappears, so the trie
   // never keeps memory for subjects nobody is subscribed to any more.
   for (size_t i = tokens.size(); i-- > 0;) {
-    Node* child = FindChild(path[i], tokens[i]);
+    Node* child = internal::ChildSlot(path[i], tokens[i]);
     LATTICE_DCHECK(child != nullptr);
     if (child->next && child->next->empty()) {
       child->next.reset();
     }
-    if (child->subs || child->next) {
+    if (!child->empty()) {
       break;
     }
-    EraseChild(path[i], tokens[i]);
+    internal::EraseChild(path[i], tokens[i]);
   }
   impl_->count.fetch_sub(1, std::memory_order_relaxed);
   impl_->generation.fetch_add(1, std::memory_order_relaxed);

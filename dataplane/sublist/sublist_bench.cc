@@ -105,19 +105,25 @@ void BM_InsertRemove(benchmark::State& state) {
 BENCHMARK(BM_InsertRemove)->Args({100000, 0, 1})->Args({100000, 4096, 1})->Args({100000, 4096, 0});
 
 size_t HeapInUse() {
-  return mallinfo2().uordblks;
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;  // small chunks plus mmap'ed ones (large tables)
 }
 
 // One million subscriptions: bytes per subscription for the index alone (trie, sets, keys)
 // and including the Subscription objects themselves (make_shared, subject string).
-void MemoryPerSub(benchmark::State& state, bool inbox_style) {
+enum class SubjectStyle { kHierarchical, kInbox, kFlat };
+
+void MemoryPerSub(benchmark::State& state, SubjectStyle style) {
   constexpr int kSubs = 1000000;
   for (auto _ : state) {
     const size_t base = HeapInUse();
     std::vector<SubscriptionRef> subs;
     subs.reserve(kSubs);
     for (int i = 0; i < kSubs; ++i) {
-      if (inbox_style) {
+      if (style == SubjectStyle::kFlat) {
+        // lattice-bench's `subs` scenario: one wide level of distinct numeric tokens.
+        subs.push_back(Sub("bench.subs." + std::to_string(i)));
+      } else if (style == SubjectStyle::kInbox) {
         // nats.go style: one `_INBOX.<22-char nuid>.*` per connection.
         char nuid[32];
         std::snprintf(nuid, sizeof(nuid), "%022d", i * 7919);
@@ -144,13 +150,17 @@ void MemoryPerSub(benchmark::State& state, bool inbox_style) {
   }
 }
 void BM_MemoryPerSubHierarchical(benchmark::State& state) {
-  MemoryPerSub(state, false);
+  MemoryPerSub(state, SubjectStyle::kHierarchical);
 }
 void BM_MemoryPerSubInbox(benchmark::State& state) {
-  MemoryPerSub(state, true);
+  MemoryPerSub(state, SubjectStyle::kInbox);
+}
+void BM_MemoryPerSubFlat(benchmark::State& state) {
+  MemoryPerSub(state, SubjectStyle::kFlat);
 }
 BENCHMARK(BM_MemoryPerSubHierarchical)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MemoryPerSubInbox)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryPerSubFlat)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace lattice::sublist
