@@ -57,7 +57,10 @@ absl::StatusOr<std::unique_ptr<OperatorMode>> OperatorMode::Create(OperatorModeC
       return absl::InvalidArgumentError(
           "operator mode needs a resolver: set resolver to MEMORY or URL(...)");
     }
+    // Preloads are verified and stored below; as in nats-server only MEMORY takes them.
     LATTICE_ASSIGN_OR_RETURN(resolver, MakeResolver(rc, {}));
+    if (rc.kind != ResolverConfig::Kind::kMemory && !config.resolver_preload.empty())
+      return absl::InvalidArgumentError("resolver_preload is only available with resolver: MEMORY");
   }
 
   std::unique_ptr<OperatorMode> mode(
