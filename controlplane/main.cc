@@ -3,6 +3,10 @@
 //   lattice-control --data-dir /var/lib/lattice/control --listen 0.0.0.0:7600
 //       --tokens-file /etc/lattice/admin-tokens [--key-file /etc/lattice/master.key]
 //       [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--port-file FILE]
+//       [--replica-id N --raft-listen HOST:PORT --peers ID=HOST:PORT[@ADMIN],... [--bootstrap]]
+//
+// With --replica-id the process is one replica of a Raft group: every write is a Raft entry,
+// applied to the store in <data-dir>/store by every replica; the Raft log is in <data-dir>/raft.
 #include <signal.h>
 
 #include <cstdio>
@@ -11,10 +15,17 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/numbers.h"
+
 #include "common/base/log.h"
 #include "controlplane/accounts/key_vault.h"
 #include "controlplane/api/server.h"
 #include "controlplane/frontend/frontend.h"
+#include "controlplane/raft/replica.h"
+#include "controlplane/raft/store_state_machine.h"
+#include "controlplane/replication/peers.h"
+#include "controlplane/replication/raft_replication.h"
+#include "controlplane/replication/replicated_store.h"
 #include "controlplane/store/rocks_store.h"
 
 namespace lattice {
@@ -24,6 +35,11 @@ constexpr char kUsage[] =
     "usage: lattice-control --data-dir DIR [--listen HOST:PORT] [--tokens-file FILE]\n"
     "       [--key-file FILE] [--tls-cert PEM --tls-key PEM [--client-ca PEM]]\n"
     "       [--port-file FILE] [--log-file FILE]\n"
+    "       [--replica-id N --raft-listen HOST:PORT --peers ID=HOST:PORT[@ADMIN_HOST:PORT],...\n"
+    "        [--bootstrap] [--advertise ADMIN_HOST:PORT] [--election-timeout-ms N]]\n"
+    "Replicated mode: every replica shares the --key-file and the credentials; the first\n"
+    "voters all start with --bootstrap and the same --peers; a replica added later through\n"
+    "AddReplica starts without --bootstrap.\n"
     "Credentials: tokens from --tokens-file (\"name token\" lines) and/or the\n"
     "LATTICE_CONTROL_TOKEN environment variable (actor \"env\"), and/or client certificates\n"
     "signed by --client-ca. Without any of them the server refuses to start.\n";
@@ -35,6 +51,12 @@ struct Flags {
   std::string key_file;
   std::string port_file;
   std::string log_file;
+  std::string replica_id;
+  std::string raft_listen;
+  std::string peers;
+  std::string advertise;
+  std::string election_timeout_ms;
+  bool bootstrap = false;
   api::ServerOptions server;
 };
 
@@ -49,6 +71,11 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       {"--tls-cert", &flags->server.tls_cert_file},
       {"--tls-key", &flags->server.tls_key_file},
       {"--client-ca", &flags->server.client_ca_file},
+      {"--replica-id", &flags->replica_id},
+      {"--raft-listen", &flags->raft_listen},
+      {"--peers", &flags->peers},
+      {"--advertise", &flags->advertise},
+      {"--election-timeout-ms", &flags->election_timeout_ms},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -59,6 +86,9 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       arg = arg.substr(0, eq);
     } else if (arg == "-h" || arg == "--help") {
       return false;
+    } else if (arg == "--bootstrap") {
+      flags->bootstrap = true;
+      continue;
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
@@ -73,6 +103,94 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     *it->second = value;
   }
   return !flags->data_dir.empty();
+}
+
+void WritePortFile(const std::string& path, int port) {
+  if (path.empty())
+    return;
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+// One replica of a Raft group: Frontend -> ReplicatedStore -> Replica -> StoreStateMachine.
+int RunReplicated(const Flags& flags, const accounts::KeyVault& vault,
+                  const api::Authenticator& auth, const sigset_t& stop) {
+  uint64_t self = 0;
+  if (!absl::SimpleAtoi(flags.replica_id, &self) || self == 0 || flags.raft_listen.empty()) {
+    LATTICE_LOG(kFatal) << "--replica-id needs a positive id and --raft-listen HOST:PORT";
+    return 2;
+  }
+  auto peers = replication::ParsePeers(flags.peers);
+  if (!peers.ok()) {
+    LATTICE_LOG(kFatal) << "--peers: " << peers.status().message();
+    return 2;
+  }
+  replication::AdminDirectory directory;
+  raft::ReplicaConfig config;
+  config.id = self;
+  config.address = flags.raft_listen;
+  config.data_dir = flags.data_dir + "/raft";
+  if (!flags.election_timeout_ms.empty() &&
+      !absl::SimpleAtoi(flags.election_timeout_ms, &config.election_timeout_ms)) {
+    LATTICE_LOG(kFatal) << "--election-timeout-ms: not a number";
+    return 2;
+  }
+  bool self_listed = false;
+  for (const replication::PeerSpec& peer : *peers) {
+    if (!peer.admin_address.empty())
+      directory.Set(peer.id, peer.admin_address);
+    if (peer.id == self) {
+      self_listed = true;
+      if (peer.raft_address != flags.raft_listen) {
+        LATTICE_LOG(kFatal) << "--peers lists replica " << self << " at " << peer.raft_address
+                            << " but --raft-listen is " << flags.raft_listen;
+        return 2;
+      }
+    }
+    if (flags.bootstrap)
+      config.bootstrap.push_back({peer.id, peer.raft_address});
+  }
+  if (flags.bootstrap && !self_listed)
+    config.bootstrap.push_back({self, flags.raft_listen});
+  if (!flags.advertise.empty())
+    directory.Set(self, flags.advertise);
+  else if (directory.Get(self).empty())
+    directory.Set(self, flags.listen);
+
+  auto machine = raft::StoreStateMachine::Open(flags.data_dir + "/store");
+  if (!machine.ok()) {
+    LATTICE_LOG(kFatal) << "store: " << machine.status().message();
+    return 1;
+  }
+  raft::Replica replica(**machine);
+  replication::ReplicatedStore store(&replica, machine->get(), &directory);
+  frontend::Frontend frontend(&store, &vault);
+  (*machine)->SetApplyListener(
+      [&frontend](uint64_t revision) { frontend.notifier().Publish(revision); });
+  if (absl::Status started = replica.Start(config); !started.ok()) {
+    LATTICE_LOG(kFatal) << "raft: " << started.message();
+    return 1;
+  }
+  replication::RaftReplication replication(self, &replica, machine->get(), &directory);
+  api::ServerOptions options = flags.server;
+  auto server = api::ControlServer::Start(options, &frontend, &auth, &replication);
+  if (!server.ok()) {
+    LATTICE_LOG(kFatal) << server.status().message();
+    replica.Stop();
+    return 1;
+  }
+  LATTICE_LOG(kInfo) << "lattice-control replica " << self << " listening on port "
+                     << (*server)->port() << ", raft on " << flags.raft_listen << ", data in "
+                     << flags.data_dir << ", revision " << frontend.revision();
+  WritePortFile(flags.port_file, (*server)->port());
+  int signal_number = 0;
+  sigwait(&stop, &signal_number);
+  LATTICE_LOG(kInfo) << "signal " << signal_number << ": shutting down";
+  (*server)->Shutdown();
+  replica.Stop();
+  (*machine)->SetApplyListener(nullptr);
+  return 0;
 }
 
 int Run(int argc, char** argv) {
@@ -103,28 +221,36 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  auto store = store::RocksStore::Open(flags.data_dir);
-  if (!store.ok()) {
-    LATTICE_LOG(kFatal) << "store: " << store.status().message();
+  std::string key_file = flags.key_file.empty() ? flags.data_dir + "/master.key" : flags.key_file;
+  const bool replicated = !flags.replica_id.empty();
+  if (replicated && flags.key_file.empty()) {
+    LATTICE_LOG(kFatal) << "--key-file is required with --replica-id: every replica must unseal "
+                           "the same signing keys";
     return 1;
   }
-  std::string key_file = flags.key_file.empty() ? flags.data_dir + "/master.key" : flags.key_file;
   auto vault = accounts::KeyVault::LoadOrCreate(key_file);
   if (!vault.ok()) {
     LATTICE_LOG(kFatal) << "key vault: " << vault.status().message();
     return 1;
   }
-  frontend::Frontend frontend(store->get(), &*vault);
   api::Authenticator auth(std::move(tokens), mtls);
 
-  // Block the stop signals before gRPC starts its threads, then wait for one here.
+  // Block the stop signals before gRPC and Raft start their threads, then wait for one here.
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
   flags.server.address = flags.listen;
+  if (replicated)
+    return RunReplicated(flags, *vault, auth, stop);
+
+  auto store = store::RocksStore::Open(flags.data_dir);
+  if (!store.ok()) {
+    LATTICE_LOG(kFatal) << "store: " << store.status().message();
+    return 1;
+  }
+  frontend::Frontend frontend(store->get(), &*vault);
   auto server = api::ControlServer::Start(flags.server, &frontend, &auth);
   if (!server.ok()) {
     LATTICE_LOG(kFatal) << server.status().message();
@@ -132,11 +258,7 @@ int Run(int argc, char** argv) {
   }
   LATTICE_LOG(kInfo) << "lattice-control listening on port " << (*server)->port() << ", data in "
                      << flags.data_dir << ", revision " << frontend.revision();
-  if (!flags.port_file.empty()) {
-    std::string tmp = flags.port_file + ".tmp";
-    std::ofstream(tmp) << (*server)->port() << "\n";
-    std::rename(tmp.c_str(), flags.port_file.c_str());
-  }
+  WritePortFile(flags.port_file, (*server)->port());
   int signal_number = 0;
   sigwait(&stop, &signal_number);
   LATTICE_LOG(kInfo) << "signal " << signal_number << ": shutting down";

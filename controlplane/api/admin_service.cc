@@ -2,6 +2,7 @@
 #include "controlplane/api/admin_service.h"
 
 #include <chrono>
+#include <string>
 
 #include "common/base/log.h"
 #include "controlplane/api/grpc_status.h"
@@ -15,6 +16,20 @@ namespace {
   if (!actor##_or.ok())                                                 \
     return ToGrpc(actor##_or.status());                                 \
   [[maybe_unused]] const std::string& actor = *actor##_or
+
+// Serves a read locally: with "lattice-read: linearizable" first passes the replication read
+// fence; the revision the read starts from goes out as trailing metadata "lattice-revision".
+#define LATTICE_API_READ(ctx)                                            \
+  if (absl::Status fence = ReadFence(*(ctx), replication_); !fence.ok()) \
+    return ToGrpc(fence);                                                \
+  (ctx)->AddTrailingMetadata("lattice-revision", std::to_string(frontend_->revision()))
+
+absl::Status ReadFence(const grpc::ServerContext& ctx, Replication* replication) {
+  auto it = ctx.client_metadata().find("lattice-read");
+  if (it == ctx.client_metadata().end() || it->second != "linearizable" || replication == nullptr)
+    return absl::OkStatus();
+  return replication->ReadFence();
+}
 
 template <typename T, typename Out>
 grpc::Status Copy(absl::StatusOr<T> result, Out* out) {
@@ -45,13 +60,16 @@ grpc::Status Write(const std::string& actor, const char* rpc,
 grpc::Status AdminService::PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Write(actor, "PutOperator", frontend_->PutOperator(actor, req->jwt(), req->dry_run()),
+  return Write(actor, "PutOperator", frontend::RetryIfMoved([&] {
+                 return frontend_->PutOperator(actor, req->jwt(), req->dry_run());
+               }),
                resp);
 }
 
 grpc::Status AdminService::GetOperator(grpc::ServerContext* ctx, const v1::GetOperatorRequest*,
                                        v1::Operator* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   return Copy(frontend_->GetOperator(), resp);
 }
 
@@ -59,13 +77,14 @@ grpc::Status AdminService::AddSigningKey(grpc::ServerContext* ctx,
                                          const v1::AddSigningKeyRequest* req,
                                          v1::AddSigningKeyResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Copy(frontend_->AddSigningKey(actor, *req), resp);
+  return Copy(frontend::RetryIfMoved([&] { return frontend_->AddSigningKey(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::ListSigningKeys(grpc::ServerContext* ctx,
                                            const v1::ListSigningKeysRequest*,
                                            v1::ListSigningKeysResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   auto keys = frontend_->ListSigningKeys();
   if (!keys.ok())
     return ToGrpc(keys.status());
@@ -77,18 +96,21 @@ grpc::Status AdminService::ListSigningKeys(grpc::ServerContext* ctx,
 grpc::Status AdminService::PutAccount(grpc::ServerContext* ctx, const v1::PutAccountRequest* req,
                                       v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Write(actor, "PutAccount", frontend_->PutAccount(actor, *req), resp);
+  return Write(actor, "PutAccount",
+               frontend::RetryIfMoved([&] { return frontend_->PutAccount(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::SignAccount(grpc::ServerContext* ctx, const v1::SignAccountRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Write(actor, "SignAccount", frontend_->SignAccount(actor, *req), resp);
+  return Write(actor, "SignAccount",
+               frontend::RetryIfMoved([&] { return frontend_->SignAccount(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::GetAccount(grpc::ServerContext* ctx, const v1::GetAccountRequest* req,
                                       v1::Account* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   return Copy(frontend_->GetAccount(req->public_key()), resp);
 }
 
@@ -96,6 +118,7 @@ grpc::Status AdminService::ListAccounts(grpc::ServerContext* ctx,
                                         const v1::ListAccountsRequest* req,
                                         v1::ListAccountsResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   return Copy(frontend_->ListAccounts(*req), resp);
 }
 
@@ -103,31 +126,36 @@ grpc::Status AdminService::DeleteAccount(grpc::ServerContext* ctx,
                                          const v1::DeleteAccountRequest* req,
                                          v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Write(actor, "DeleteAccount", frontend_->DeleteAccount(actor, *req), resp);
+  return Write(actor, "DeleteAccount",
+               frontend::RetryIfMoved([&] { return frontend_->DeleteAccount(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
                                       v1::CreateUserResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Copy(frontend_->CreateUser(actor, *req), resp);
+  return Copy(frontend::RetryIfMoved([&] { return frontend_->CreateUser(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::PutTopology(grpc::ServerContext* ctx, const v1::PutTopologyRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Write(actor, "PutTopology", frontend_->PutTopology(actor, *req), resp);
+  return Write(actor, "PutTopology",
+               frontend::RetryIfMoved([&] { return frontend_->PutTopology(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::DeleteTopology(grpc::ServerContext* ctx,
                                           const v1::DeleteTopologyRequest* req,
                                           v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  return Write(actor, "DeleteTopology", frontend_->DeleteTopology(actor, *req), resp);
+  return Write(actor, "DeleteTopology",
+               frontend::RetryIfMoved([&] { return frontend_->DeleteTopology(actor, *req); }),
+               resp);
 }
 
 grpc::Status AdminService::GetTopology(grpc::ServerContext* ctx, const v1::GetTopologyRequest* req,
                                        v1::TopologyObject* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   return Copy(frontend_->GetTopology(req->kind(), req->key()), resp);
 }
 
@@ -135,12 +163,14 @@ grpc::Status AdminService::ListTopology(grpc::ServerContext* ctx,
                                         const v1::ListTopologyRequest* req,
                                         v1::ListTopologyResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   return Copy(frontend_->ListTopology(*req), resp);
 }
 
 grpc::Status AdminService::ListAudit(grpc::ServerContext* ctx, const v1::ListAuditRequest* req,
                                      v1::ListAuditResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_READ(ctx);
   return Copy(frontend_->ListAudit(*req), resp);
 }
 
@@ -187,6 +217,48 @@ grpc::Status AdminService::Watch(grpc::ServerContext* ctx, const v1::WatchReques
       break;
   }
   return grpc::Status::OK;
+}
+
+}  // namespace lattice::api
+
+namespace lattice::api {
+
+grpc::Status AdminService::ListReplicas(grpc::ServerContext* ctx, const v1::ListReplicasRequest*,
+                                        v1::ListReplicasResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  if (replication_ == nullptr) {
+    resp->set_revision(frontend_->revision());
+    return grpc::Status::OK;
+  }
+  return Copy(replication_->ListReplicas(), resp);
+}
+
+grpc::Status AdminService::AddReplica(grpc::ServerContext* ctx, const v1::AddReplicaRequest* req,
+                                      v1::ListReplicasResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  if (replication_ == nullptr)
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "this control plane is not replicated");
+  absl::Status added = replication_->AddReplica(*req);
+  LATTICE_LOG(kInfo) << "AddReplica " << req->id() << " at " << req->raft_address() << " by "
+                     << actor << ": " << added;
+  if (!added.ok())
+    return ToGrpc(added);
+  return Copy(replication_->ListReplicas(), resp);
+}
+
+grpc::Status AdminService::RemoveReplica(grpc::ServerContext* ctx,
+                                         const v1::RemoveReplicaRequest* req,
+                                         v1::ListReplicasResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  if (replication_ == nullptr)
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "this control plane is not replicated");
+  absl::Status removed = replication_->RemoveReplica(*req);
+  LATTICE_LOG(kInfo) << "RemoveReplica " << req->id() << " by " << actor << ": " << removed;
+  if (!removed.ok())
+    return ToGrpc(removed);
+  return Copy(replication_->ListReplicas(), resp);
 }
 
 }  // namespace lattice::api

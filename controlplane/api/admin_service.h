@@ -2,6 +2,7 @@
 #pragma once
 
 #include "controlplane/api/auth.h"
+#include "controlplane/api/replication.h"
 #include "controlplane/frontend/frontend.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
 
@@ -13,8 +14,10 @@ namespace v1 = ::lattice::control::v1;
 // calls it from its thread pool; all state lives in the Frontend.
 class AdminService final : public v1::Admin::Service {
  public:
-  AdminService(frontend::Frontend* frontend, const Authenticator* auth)
-      : frontend_(frontend), auth_(auth) {}
+  // `replication` is nullptr for a single, unreplicated control plane.
+  AdminService(frontend::Frontend* frontend, const Authenticator* auth,
+               Replication* replication = nullptr)
+      : frontend_(frontend), auth_(auth), replication_(replication) {}
 
   grpc::Status PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
                            v1::WriteResponse* resp) override;
@@ -48,10 +51,17 @@ class AdminService final : public v1::Admin::Service {
                          v1::ListAuditResponse* resp) override;
   grpc::Status Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
                      grpc::ServerWriter<v1::WatchEvent>* writer) override;
+  grpc::Status ListReplicas(grpc::ServerContext* ctx, const v1::ListReplicasRequest* req,
+                            v1::ListReplicasResponse* resp) override;
+  grpc::Status AddReplica(grpc::ServerContext* ctx, const v1::AddReplicaRequest* req,
+                          v1::ListReplicasResponse* resp) override;
+  grpc::Status RemoveReplica(grpc::ServerContext* ctx, const v1::RemoveReplicaRequest* req,
+                             v1::ListReplicasResponse* resp) override;
 
  private:
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
+  Replication* const replication_;
 };
 
 }  // namespace lattice::api

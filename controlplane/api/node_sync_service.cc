@@ -31,7 +31,8 @@ grpc::Status NodeSyncService::Sync(
     session = next_session_++;
     sessions_[reg.node_id()] = session;
   }
-  absl::StatusOr<uint64_t> registered = frontend_->RegisterNode(reg);
+  absl::StatusOr<uint64_t> registered =
+      frontend::RetryIfMoved([&] { return frontend_->RegisterNode(reg); });
   if (!registered.ok()) {
     MutexLock lock(&mu_);
     auto it = sessions_.find(reg.node_id());
@@ -51,7 +52,8 @@ grpc::Status NodeSyncService::Sync(
     v1::NodeMessage message;
     while (stream->Read(&message)) {
       if (message.has_ack()) {
-        absl::Status status = frontend_->RecordAck(reg.node_id(), message.ack());
+        absl::Status status = frontend::RetryIfMoved(
+            [&] { return frontend_->RecordAck(reg.node_id(), message.ack()); });
         if (!status.ok()) {
           LATTICE_LOG(kWarn) << "node " << reg.node_id() << ": ack not recorded: " << status;
         } else if (!message.ack().error().empty()) {
@@ -110,7 +112,8 @@ grpc::Status NodeSyncService::Sync(
       sessions_.erase(it);
   }
   if (latest) {
-    absl::Status down = frontend_->MarkNodeDown(reg.node_id());
+    absl::Status down =
+        frontend::RetryIfMoved([&] { return frontend_->MarkNodeDown(reg.node_id()); });
     if (!down.ok()) {
       LATTICE_LOG(kWarn) << "node " << reg.node_id() << ": not marked down: " << down;
     }

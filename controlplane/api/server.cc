@@ -50,11 +50,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(const ServerOptions& options,
                                                                     frontend::Frontend* frontend,
-                                                                    const Authenticator* auth) {
+                                                                    const Authenticator* auth,
+                                                                    Replication* replication) {
   auto creds = Credentials(options);
   if (!creds.ok())
     return creds.status();
-  std::unique_ptr<ControlServer> server(new ControlServer(frontend, auth));
+  std::unique_ptr<ControlServer> server(new ControlServer(frontend, auth, replication));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.address, *creds, &server->port_);
   builder.RegisterService(&server->admin_);

@@ -27,7 +27,8 @@ class ControlServer {
  public:
   static absl::StatusOr<std::unique_ptr<ControlServer>> Start(const ServerOptions& options,
                                                               frontend::Frontend* frontend,
-                                                              const Authenticator* auth);
+                                                              const Authenticator* auth,
+                                                              Replication* replication = nullptr);
   ~ControlServer();
 
   int port() const { return port_; }
@@ -36,8 +37,8 @@ class ControlServer {
   void Wait() { server_->Wait(); }
 
  private:
-  ControlServer(frontend::Frontend* frontend, const Authenticator* auth)
-      : frontend_(frontend), admin_(frontend, auth), node_sync_(frontend, auth) {}
+  ControlServer(frontend::Frontend* frontend, const Authenticator* auth, Replication* replication)
+      : frontend_(frontend), admin_(frontend, auth, replication), node_sync_(frontend, auth) {}
 
   frontend::Frontend* frontend_;
   AdminService admin_;

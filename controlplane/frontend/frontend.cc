@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 #include "common/base/status_macros.h"
@@ -22,6 +24,15 @@ Frontend::Frontend(store::Store* store, const accounts::KeyVault* vault, NowFn n
 absl::StatusOr<uint64_t> Frontend::Commit(store::Batch batch) {
   batch.revision = store_->revision() + 1;
   batch.unix_nanos = now_();
+  const uint64_t stamped = meta_revision_;
+  meta_revision_ = 0;
+  if (stamped != 0 && stamped != batch.revision) {
+    absl::Status moved =
+        absl::UnavailableError(absl::StrCat("the store moved to revision ", batch.revision - 1,
+                                            " while the write was validated; retry"));
+    moved.SetPayload(store::kRetryPayload, absl::Cord("1"));
+    return moved;
+  }
   LATTICE_RETURN_IF_ERROR(store_->Apply(batch));
   notifier_.Publish(batch.revision);
   return batch.revision;
@@ -29,7 +40,8 @@ absl::StatusOr<uint64_t> Frontend::Commit(store::Batch batch) {
 
 v1::Meta Frontend::NextMeta(const std::string& actor) const {
   v1::Meta meta;
-  meta.set_revision(store_->revision() + 1);
+  meta_revision_ = store_->revision() + 1;
+  meta.set_revision(meta_revision_);
   meta.set_updated_unix_nanos(now_());
   meta.set_updated_by(actor);
   return meta;

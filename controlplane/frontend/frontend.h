@@ -29,6 +29,15 @@ namespace lattice::frontend {
 
 namespace v1 = ::lattice::control::v1;
 
+// True when a write failed only because a replicated store moved under it (see RetryIfMoved).
+inline bool Moved(const absl::Status& status) {
+  return status.GetPayload(store::kRetryPayload).has_value();
+}
+template <typename T>
+bool Moved(const absl::StatusOr<T>& result) {
+  return Moved(result.status());
+}
+
 // What a write did (or would do, for a dry run).
 struct WriteResult {
   uint64_t revision = 0;  // 0 when nothing was written
@@ -40,6 +49,20 @@ struct WriteResult {
 // Nanoseconds since the epoch; injectable for tests.
 using NowFn = std::function<int64_t()>;
 int64_t SystemNowNanos();
+
+// Runs a Frontend write again while it fails only because a replicated store moved under it
+// (store::kRetryPayload: nothing was written; validation must see the newer state). After a Raft
+// configuration or barrier entry the first write usually needs a second attempt.
+template <typename Fn>
+auto RetryIfMoved(Fn&& write) -> decltype(write()) {
+  constexpr int kAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    auto result = write();
+    if (result.ok() || attempt == kAttempts || !Moved(result)) {
+      return result;
+    }
+  }
+}
 
 // Owned by the control-plane process; the API adapters and NodeSync streams borrow it.
 // Thread: any. Writes are serialised by one mutex so validation and the revision check see the
@@ -142,6 +165,9 @@ class Frontend {
       ABSL_GUARDED_BY(claims_mu_);
   NowFn now_;
   Mutex write_mu_;
+  // The revision the last NextMeta stamped into a value: a replicated store may have moved (Raft
+  // configuration or barrier entries) before Commit, and the stamp must match where it lands.
+  mutable uint64_t meta_revision_ ABSL_GUARDED_BY(write_mu_) = 0;
   ChangeNotifier notifier_;
 };
 

@@ -127,30 +127,36 @@ absl::Status StoreStateMachine::Apply(uint64_t index, std::string_view command) 
   absl::StatusOr<store::Batch> batch = DecodeBatch(command, &validated_at, &exact);
   // Storage failures below would make this replica diverge from the others: stop the process so
   // the entry is applied again after a restart, rather than acknowledging a write we lost.
-  for (uint64_t gap = revision + 1; gap < index; ++gap) {
-    store::Batch filler;
-    filler.revision = gap;
-    filler.actor = "raft";
-    filler.reason = "raft entry without a store command";
-    absl::Status filled = store->Apply(filler);
-    if (!filled.ok()) {
-      LATTICE_LOG(kFatal) << "raft: store cannot record index " << gap << ": " << filled;
-      std::abort();
+  auto fill_through = [&](uint64_t last) {
+    for (uint64_t gap = store->revision() + 1; gap <= last; ++gap) {
+      store::Batch filler;
+      filler.revision = gap;
+      filler.actor = "raft";
+      filler.reason = "raft entry without a store command";
+      absl::Status filled = store->Apply(filler);
+      if (!filled.ok()) {
+        LATTICE_LOG(kFatal) << "raft: store cannot record index " << gap << ": " << filled;
+        std::abort();
+      }
     }
-  }
+  };
+  fill_through(index - 1);
+  absl::Status refused;
   if (!batch.ok()) {
-    Notify(index - 1);
-    return batch.status();  // the index stays a gap; the next command fills it
+    refused = batch.status();
+  } else if (exact && index != validated_at + 1) {
+    refused = absl::AbortedError(absl::StrCat("raft entry landed at index ", index,
+                                              ", validated for ", validated_at + 1, "; retry"));
+  } else if (validated_at != 0 && validated_at < last_write_) {
+    refused = absl::AbortedError(absl::StrCat("store changed at revision ", last_write_,
+                                              " after validation at ", validated_at, "; retry"));
   }
-  if (exact && index != validated_at + 1) {
-    Notify(index - 1);
-    return absl::AbortedError(absl::StrCat("raft entry landed at index ", index, ", validated for ",
-                                           validated_at + 1, "; retry"));
-  }
-  if (validated_at != 0 && validated_at < last_write_) {
-    Notify(index - 1);
-    return absl::AbortedError(absl::StrCat("store changed at revision ", last_write_,
-                                           " after validation at ", validated_at, "; retry"));
+  if (!refused.ok()) {
+    // A refused command's index is filled too, so the store's revision reaches the last index
+    // and a proposer that validates again at revision() gets the very next slot.
+    fill_through(index);
+    Notify(index);
+    return refused;
   }
   batch->revision = index;
   absl::Status applied = store->Apply(*batch);

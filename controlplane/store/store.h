@@ -70,6 +70,12 @@ struct AuditRecord {
   std::vector<std::string> changed;  // "account/ABC..." style names, deletions prefixed by '-'
 };
 
+// Payloads (absl::Status::SetPayload) on Apply errors of a replicated store:
+// the leader's admin address ("host:port") when this replica is not the leader,
+inline constexpr char kLeaderPayload[] = "type.lattice.dev/leader";
+// and a marker that nothing was written and the write may be validated and tried again.
+inline constexpr char kRetryPayload[] = "type.lattice.dev/retry";
+
 // Thread: any; implementations serialise writes internally.
 class Store {
  public:

@@ -1,0 +1,76 @@
+// RaftReplication: the Admin API's view of the Raft group.
+#include "controlplane/replication/raft_replication.h"
+
+#include "absl/strings/str_cat.h"
+
+#include "common/base/status_macros.h"
+#include "controlplane/replication/replicated_store.h"
+
+namespace lattice::replication {
+
+absl::Status RaftReplication::RequireLeader() {
+  raft::Peer leader = replica_->Leader();
+  if (leader.id == self_id_)
+    return absl::OkStatus();
+  raft::ProposeResult not_leader;
+  not_leader.code = raft::ProposeCode::kNotLeader;
+  not_leader.leader = leader;
+  return ProposeFailure(not_leader, *directory_);
+}
+
+absl::Status RaftReplication::ReadFence() {
+  if (absl::Status leader = RequireLeader(); !leader.ok())
+    return leader;
+  absl::Status barrier = replica_->Barrier().get();
+  if (!barrier.ok())
+    return absl::UnavailableError(absl::StrCat("read fence: ", barrier.message()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<api::v1::ListReplicasResponse> RaftReplication::ListReplicas() {
+  raft::ReplicaStats stats = replica_->Stats();
+  api::v1::ListReplicasResponse out;
+  out.set_replicated(true);
+  out.set_answered_by(self_id_);
+  out.set_leader_id(stats.leader.id);
+  out.set_leader_admin_address(directory_->Get(stats.leader.id));
+  out.set_term(stats.term);
+  out.set_commit_index(stats.commit_index);
+  out.set_applied_index(stats.applied_index);
+  out.set_last_index(stats.last_index);
+  out.set_snapshot_index(stats.snapshot_index);
+  out.set_revision(machine_->revision());
+  const bool leader = stats.role == raft::Role::kLeader;
+  for (const raft::MemberProgress& member : stats.members) {
+    api::v1::ReplicaInfo* info = out.add_replicas();
+    info->set_id(member.id);
+    info->set_raft_address(member.address);
+    info->set_admin_address(directory_->Get(member.id));
+    info->set_voter(member.voter);
+    info->set_leader(member.id == stats.leader.id);
+    if (leader) {
+      uint64_t match = member.id == self_id_ ? stats.last_index : member.match_index;
+      info->set_match_index(match);
+      info->set_lag(stats.last_index > match ? stats.last_index - match : 0);
+    }
+  }
+  return out;
+}
+
+absl::Status RaftReplication::AddReplica(const api::v1::AddReplicaRequest& req) {
+  if (req.id() == 0 || req.raft_address().empty())
+    return absl::InvalidArgumentError("add replica: id and raft_address are required");
+  LATTICE_RETURN_IF_ERROR(RequireLeader());
+  if (!req.admin_address().empty())
+    directory_->Set(req.id(), req.admin_address());
+  return replica_->AddVoter(raft::Peer{req.id(), req.raft_address()}).get();
+}
+
+absl::Status RaftReplication::RemoveReplica(const api::v1::RemoveReplicaRequest& req) {
+  if (req.id() == 0)
+    return absl::InvalidArgumentError("remove replica: id is required");
+  LATTICE_RETURN_IF_ERROR(RequireLeader());
+  return replica_->Remove(req.id()).get();
+}
+
+}  // namespace lattice::replication

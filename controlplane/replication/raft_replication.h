@@ -1,0 +1,34 @@
+// RaftReplication: api::Replication over a Replica (membership, progress, read fences).
+#pragma once
+
+#include "controlplane/api/replication.h"
+#include "controlplane/raft/replica.h"
+#include "controlplane/raft/store_state_machine.h"
+#include "controlplane/replication/peers.h"
+
+namespace lattice::replication {
+
+// Owned by the control-plane process next to its Replica. Thread: any.
+class RaftReplication final : public api::Replication {
+ public:
+  RaftReplication(uint64_t self_id, raft::Replica* replica, raft::StoreStateMachine* machine,
+                  AdminDirectory* directory)
+      : self_id_(self_id), replica_(replica), machine_(machine), directory_(directory) {}
+
+  absl::Status ReadFence() override;
+  absl::StatusOr<api::v1::ListReplicasResponse> ListReplicas() override;
+  // Leader only. Records the new replica's admin address in this process's directory.
+  absl::Status AddReplica(const api::v1::AddReplicaRequest& req) override;
+  absl::Status RemoveReplica(const api::v1::RemoveReplicaRequest& req) override;
+
+ private:
+  // Unavailable with the leader's address unless this replica leads.
+  absl::Status RequireLeader();
+
+  const uint64_t self_id_;
+  raft::Replica* const replica_;
+  raft::StoreStateMachine* const machine_;
+  AdminDirectory* const directory_;
+};
+
+}  // namespace lattice::replication
