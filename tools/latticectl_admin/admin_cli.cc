@@ -5,6 +5,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -22,12 +23,12 @@ namespace lattice::latticectl_admin {
 namespace {
 
 const std::set<std::string> kBooleans = {
-    "--json",   "--dry-run",     "--generate", "--all", "--include-deleted",
-    "--bearer", "--create-only", "--help"};
+    "--json",   "--dry-run",     "--generate", "--all",         "--include-deleted",
+    "--bearer", "--create-only", "--help",     "--linearizable"};
 
 const std::set<std::string> kNouns = {"operator", "signing-key", "account", "user",
                                       "cluster",  "node",        "gateway", "leaf",
-                                      "plan",     "watch",       "audit"};
+                                      "plan",     "watch",       "audit",   "replicas"};
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -468,6 +469,8 @@ int Dispatch(Session& s) {
     return WatchCommand(s);
   if (noun == "audit")
     return AuditCommand(s);
+  if (noun == "replicas")
+    return RunReplicasCommand(s);
   if (pos.size() <= at + 1)
     return s.Error(AdminUsage(), 2);
   const std::string verb = pos[at + 1];
@@ -501,10 +504,13 @@ std::unique_ptr<grpc::ClientContext> Session::Context() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   if (!token.empty())
     ctx->AddMetadata("authorization", "Bearer " + token);
+  if (linearizable)
+    ctx->AddMetadata("lattice-read", "linearizable");
   return ctx;
 }
 
 int Session::Fail(const grpc::Status& status) const {
+  last_failure = status;
   *err << "error: " << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
   return 1;
 }
@@ -555,8 +561,8 @@ bool IsAdminCommand(const std::vector<std::string>& args) {
 }
 
 std::string AdminUsage() {
-  return "usage: latticectl --server HOST:PORT [--token T] [--json] [--tls-ca PEM "
-         "[--tls-cert PEM --tls-key PEM]] COMMAND\n"
+  return "usage: latticectl --server HOST:PORT[,HOST:PORT...] [--token T] [--json] "
+         "[--linearizable] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]] COMMAND\n"
          "  operator push FILE | operator get\n"
          "  signing-key add --seed-file FILE | --generate ; signing-key list\n"
          "  account push FILE [--expected-revision N]\n"
@@ -574,7 +580,11 @@ std::string AdminUsage() {
          "  leaf put NAME --node ID --url U [--account A] [--credentials-file F]\n"
          "  plan COMMAND...      the same command as a dry run: prints the diff and errors\n"
          "  watch [--from REV] [--kind K] [--count N] ; audit [--after REV] [--limit N]\n"
-         "Writes accept --dry-run; topology puts accept --expected-revision N and --create-only.";
+         "  replicas [list] | replicas add ID RAFT_HOST:PORT [--admin HOST:PORT] |\n"
+         "  replicas remove ID   the replicated control plane: leader, term, follower lag\n"
+         "Writes accept --dry-run; topology puts accept --expected-revision N and --create-only.\n"
+         "With several servers (or a follower answering UNAVAILABLE with the leader's address),\n"
+         "a command refused as UNAVAILABLE is sent again to the leader or the next server.";
 }
 
 int RunAdminCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -613,8 +623,40 @@ int RunAdminCommand(const std::vector<std::string>& args, std::ostream& out, std
       return s.Error("cannot read the client certificate or key");
     creds = grpc::SslCredentials(ssl);
   }
-  s.stub = v1::Admin::NewStub(grpc::CreateChannel(server, creds));
-  int code = Dispatch(s);
+  s.linearizable = s.args.Has("--linearizable");
+  s.args.Get("--linearizable");
+  // Replicas to try: the --server list in order, and any leader a follower names.
+  std::vector<std::string> servers = absl::StrSplit(server, ',', absl::SkipEmpty());
+  if (servers.empty())
+    return s.Error("--server HOST:PORT (or LATTICE_SERVER) is required", 2);
+  const Args original = s.args;
+  const bool dry_run = s.dry_run;
+  std::string target = servers[0];
+  size_t next = 1;
+  const size_t attempts = 2 * servers.size() + 2;
+  int code = 0;
+  for (size_t attempt = 1;; ++attempt) {
+    std::ostringstream attempt_err;
+    s.err = &attempt_err;
+    s.args = original;
+    s.dry_run = dry_run;
+    s.last_failure = grpc::Status::OK;
+    s.stub = v1::Admin::NewStub(grpc::CreateChannel(target, creds));
+    code = Dispatch(s);
+    const bool unavailable = s.last_failure.error_code() == grpc::StatusCode::UNAVAILABLE;
+    if (code == 0 || !unavailable || attempt == attempts) {
+      err << attempt_err.str();
+      break;
+    }
+    // A follower names the leader in the error details; otherwise move on down the list.
+    if (!s.last_failure.error_details().empty() && s.last_failure.error_details() != target) {
+      target = s.last_failure.error_details();
+    } else {
+      target = servers[next % servers.size()];
+      ++next;
+    }
+  }
+  s.err = &err;
   if (code == 0) {
     std::vector<std::string> unused = s.args.Unused();
     if (!unused.empty())

@@ -85,6 +85,24 @@ TEST_F(AdminCliTest, RefusedWithoutToken) {
   EXPECT_NE(err_.str().find("UNAUTHENTICATED"), std::string::npos) << err_.str();
 }
 
+TEST_F(AdminCliTest, ReplicasOnASingleServerAndFailoverDownTheServerList) {
+  ASSERT_EQ(Run({"replicas"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("not replicated"), std::string::npos) << out_.str();
+  EXPECT_EQ(Run({"replicas", "add", "2", "127.0.0.1:1"}), 1);
+  EXPECT_NE(err_.str().find("FAILED_PRECONDITION"), std::string::npos) << err_.str();
+  // The first server in the list is down: the command goes to the next one, only the final
+  // attempt's errors are shown, and linearizable reads are accepted by an unreplicated server.
+  out_.str("");
+  err_.str("");
+  int code = RunAdminCommand({"--server", "127.0.0.1:1," + address_, "--token", kToken,
+                              "--linearizable", "cluster", "put", "east"},
+                             out_, err_);
+  EXPECT_EQ(code, 0) << err_.str();
+  EXPECT_EQ(err_.str(), "");
+  EXPECT_NE(out_.str().find("applied at revision"), std::string::npos) << out_.str();
+  ASSERT_EQ(Run({"--linearizable", "cluster", "get", "east"}), 0) << err_.str();
+}
+
 TEST_F(AdminCliTest, OperatorAccountsUsersWithPlansTablesAndJson) {
   ASSERT_EQ(Run({"plan", "operator", "push", dir_ + "/op.jwt"}), 0) << err_.str();
   EXPECT_NE(out_.str().find("+ operator/" + op_kp_.public_key().str()), std::string::npos);

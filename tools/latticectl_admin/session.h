@@ -8,6 +8,7 @@
 
 #include "google/protobuf/message.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
 
 #include "lattice/control/v1/admin.grpc.pb.h"
 #include "tools/latticectl_admin/args.h"
@@ -22,7 +23,10 @@ struct Session {
   std::unique_ptr<v1::Admin::Stub> stub;
   std::string token;
   bool json = false;
-  bool dry_run = false;  // forced by `plan ...` or --dry-run
+  bool dry_run = false;       // forced by `plan ...` or --dry-run
+  bool linearizable = false;  // --linearizable: reads pass the leader's Raft barrier
+  // The last failed call (Fail): UNAVAILABLE ones make RunAdminCommand try another replica.
+  mutable grpc::Status last_failure;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 
@@ -37,6 +41,9 @@ struct Session {
   // A write's plan and outcome; 1 when the plan has errors, else 0.
   int PrintWrite(const v1::WriteResponse& response) const;
 };
+
+// replicas [list] | add ID RAFT [--admin A] | remove ID.
+int RunReplicasCommand(Session& s);
 
 // Topology commands: cluster|node|gateway|leaf list|get|put|delete.
 int RunTopologyCommand(Session& s, const std::string& noun, const std::string& verb);
