@@ -1,0 +1,74 @@
+// HaCluster: N real lattice-control processes forming one Raft group on loopback, plus a gRPC
+// Admin client that follows the leader. Shared by the HA e2e test and the failover benchmark.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+
+#include "common/testing/child_process.h"
+#include "lattice/control/v1/admin.grpc.pb.h"
+
+namespace lattice::control_e2e {
+
+namespace v1 = ::lattice::control::v1;
+
+inline constexpr char kHaToken[] = "ha-e2e-admin-token-0123456789";
+
+// Owned by one test or benchmark. Thread: the owner's, except Put/Read which are safe from one
+// other thread at a time (each caller keeps its own channel cache by replica index).
+class HaCluster {
+ public:
+  // `lattice_control` is the binary's path; `dir` a fresh directory.
+  HaCluster(std::string lattice_control, std::string dir, int size = 3);
+  ~HaCluster();
+
+  // Allocates ports and starts every replica with --bootstrap; waits until each is serving.
+  absl::Status Start();
+  // Starts replica i (0-based) again on its data directory; waits until it serves.
+  absl::Status Restart(int i);
+  void Kill(int i, int signal_number);            // SIGKILL/SIGTERM and reap
+  absl::Status Signal(int i, int signal_number);  // SIGSTOP/SIGCONT without waiting
+  void Wipe(int i);                               // removes the (stopped) replica's data dir
+  bool Running(int i) const { return children_[i].has_value(); }
+  int size() const { return static_cast<int>(admin_ports_.size()); }
+  std::string admin_address(int i) const;
+  std::string log(int i) const;
+
+  // The replica that answers ListReplicas saying it leads (nullopt when none does right now).
+  std::optional<int> Leader();
+  absl::StatusOr<v1::ListReplicasResponse> Replicas(int i);
+
+  // Creates or overwrites cluster `name` through whichever replica leads, following leader
+  // hints and trying replicas in turn, until `deadline`. Returns the revision on success.
+  absl::StatusOr<uint64_t> Put(const std::string& name,
+                               std::chrono::steady_clock::time_point deadline,
+                               std::chrono::milliseconds call_timeout = std::chrono::seconds(2));
+  // One attempt on replica i (no following).
+  grpc::Status PutOn(int i, const std::string& name, std::chrono::milliseconds timeout,
+                     uint64_t* revision);
+  // Cluster names and the audit trail as replica i's local store holds them.
+  absl::StatusOr<std::vector<std::string>> ClusterNames(int i);
+  absl::StatusOr<std::vector<v1::AuditEntry>> AuditTrail(int i);
+  absl::StatusOr<uint64_t> Revision(int i);
+
+ private:
+  std::vector<std::string> Args(int i) const;
+  absl::Status WaitServing(int i);
+  v1::Admin::Stub* Stub(int i);
+
+  const std::string binary_;
+  const std::string dir_;
+  std::vector<int> admin_ports_;
+  std::vector<int> raft_ports_;
+  std::vector<std::optional<testutil::ChildProcess>> children_;
+  std::vector<std::unique_ptr<v1::Admin::Stub>> stubs_;
+};
+
+}  // namespace lattice::control_e2e
