@@ -168,17 +168,17 @@ void OperatorMode::InstallLocked(std::string token, jwt::AccountClaims claims) c
   // Held before converting, so an import cycle finds this account instead of fetching again.
   ConvertAndApplyLocked(*shared);
   const std::string& account = shared->std.subject;
-  for (const auto& [user, when] : shared->nats.revocations) {
-    bool is_new = true;
-    if (old != nullptr) {
+  // A first load has no live connections to close; an update closes users it newly revokes.
+  if (old != nullptr) {
+    for (const auto& [user, when] : shared->nats.revocations) {
       auto it = old->nats.revocations.find(user);
-      is_new = it == old->nats.revocations.end() || it->second < when;
+      if (it == old->nats.revocations.end() || it->second < when)
+        sink_->CloseUserConnections(account, user, when);
     }
-    if (is_new)
-      sink_->CloseUserConnections(account, user, when);
   }
-  if (old != nullptr)
-    ReconvertImportersLocked(account);
+  // Importers converted while this account was unknown or different get the new view
+  // (activation revocations, removed exports, a late exporter).
+  ReconvertImportersLocked(account);
 }
 
 void OperatorMode::ConvertAndApplyLocked(const jwt::AccountClaims& claims) const {

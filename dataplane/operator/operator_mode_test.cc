@@ -247,6 +247,17 @@ TEST_F(OperatorModeTest, ExporterChangesReconvertImporters) {
   EXPECT_EQ(Find(*mode, exporter_.public_key()), nullptr);  // not resurrected from the resolver
 }
 
+TEST_F(OperatorModeTest, ALateExporterRestoresAnImportItsTokenCouldNotProve) {
+  importer_.claims.nats.imports = {
+      MakeImport(exporter_.public_key(), "svc.a", jwt::ExportType::kService,
+                 exporter_.Activation(importer_.public_key(), "svc.>", jwt::ExportType::kService))};
+  auto mode = Make({{importer_.public_key(), importer_.Jwt(op_)}});  // exporter unknown
+  ASSERT_NE(Find(*mode, importer_.public_key()), nullptr);
+  EXPECT_TRUE(sink_.latest[importer_.public_key()].service_imports.empty());
+  ASSERT_TRUE(mode->ApplyAccountJwt(exporter_.Jwt(op_)).ok());
+  EXPECT_EQ(sink_.latest[importer_.public_key()].service_imports.size(), 1u);
+}
+
 TEST_F(OperatorModeTest, ImportCyclesTerminate) {
   exporter_.claims.nats.exports = {ServiceExport("a.>")};
   importer_.claims.nats.exports = {ServiceExport("b.>")};
