@@ -253,6 +253,32 @@ TEST_F(ReplicationTest, WipedFollowerCatchesUpBySnapshot) {
   EXPECT_GE(follower->replica->Stats().snapshots_restored, 1u);
 }
 
+TEST_F(ReplicationTest, MembershipChangesGoThroughTheLeader) {
+  Member* leader = Leader();
+  ASSERT_NE(leader, nullptr);
+  Member* follower = &members_[leader->id % 3];
+  v1::RemoveReplicaRequest remove;
+  remove.set_id(follower->id);
+  absl::Status refused = follower->replication->RemoveReplica(remove);
+  EXPECT_TRUE(absl::IsUnavailable(refused)) << refused;
+  EXPECT_TRUE(refused.GetPayload(store::kLeaderPayload).has_value());
+  v1::AddReplicaRequest bad;
+  EXPECT_TRUE(absl::IsInvalidArgument(leader->replication->AddReplica(bad)));
+
+  ASSERT_TRUE(leader->replication->RemoveReplica(remove).ok());
+  auto replicas = leader->replication->ListReplicas();
+  ASSERT_TRUE(replicas.ok());
+  EXPECT_EQ(replicas->replicas_size(), 2);
+  for (const auto& r : replicas->replicas()) {
+    EXPECT_NE(r.id(), follower->id);
+    EXPECT_EQ(r.lag(), 0u);  // the leader's own row: nothing behind itself
+    if (r.leader())
+      EXPECT_EQ(r.match_index(), replicas->last_index());
+  }
+  // Two voters left: writes still commit.
+  EXPECT_NE(PutOnLeader(Cluster("after-remove")), 0u);
+}
+
 TEST(PeersTest, ParsesAndRefuses) {
   auto peers = ParsePeers("1=127.0.0.1:7100@127.0.0.1:7600, 2=h:7101");
   ASSERT_TRUE(peers.ok()) << peers.status();
