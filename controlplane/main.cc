@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -228,6 +229,9 @@ int Run(int argc, char** argv) {
                            "the same signing keys";
     return 1;
   }
+  // The default key file lives in the data directory, which the store would create only later.
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(flags.data_dir, mkdir_error);
   auto vault = accounts::KeyVault::LoadOrCreate(key_file);
   if (!vault.ok()) {
     LATTICE_LOG(kFatal) << "key vault: " << vault.status().message();
