@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -60,12 +59,15 @@ class AccountdResolverTest : public ::testing::Test {
     accountd_.emplace(*std::move(child));
     ASSERT_TRUE(testutil::WaitForLog(*accountd_, "resolver listening", std::chrono::seconds(20)))
         << accountd_->Log();
-    std::smatch m;
+    // accountd logs the port it bound: "listening on http://127.0.0.1:<port>/...".
     std::string log = accountd_->Log();
-    ASSERT_TRUE(
-        std::regex_search(log, m, std::regex("listening on (http://127\\.0\\.0\\.1:[0-9]+)")))
-        << log;
-    base_url_ = m[1].str() + "/jwt/v1/accounts/";
+    const std::string marker = "listening on http://127.0.0.1:";
+    size_t at = log.find(marker);
+    ASSERT_NE(at, std::string::npos) << log;
+    size_t digits = at + marker.size();
+    size_t end = log.find_first_not_of("0123456789", digits);
+    ASSERT_GT(end, digits) << log;
+    base_url_ = "http://127.0.0.1:" + log.substr(digits, end - digits) + "/jwt/v1/accounts/";
   }
   void TearDown() override {
     if (accountd_.has_value())

@@ -263,4 +263,46 @@ void OperatorMode::ForgetAccount(const std::string& account) {
   ReconvertImportersLocked(account);
 }
 
+absl::Status OperatorMode::ApplySnapshot(const std::map<std::string, std::string>& accounts,
+                                         const std::vector<std::string>& deleted) {
+  std::vector<std::pair<std::string, jwt::AccountClaims>> verified;
+  for (const auto& [key, token] : accounts) {
+    absl::StatusOr<jwt::AccountClaims> claims = Verify(token, key);
+    if (!claims.ok()) {
+      return absl::Status(claims.status().code(),
+                          absl::StrCat("account ", key, ": ", claims.status().message()));
+    }
+    verified.emplace_back(key, *std::move(claims));
+  }
+  MutexLock lock(&update_mu_);
+  for (auto& [key, claims] : verified) {
+    const std::string& token = accounts.at(key);
+    if (HeldJwt(key) == token)
+      continue;
+    resolver_->Store(key, token);
+    InstallLocked(token, std::move(claims));
+  }
+  std::vector<std::string> gone(deleted.begin(), deleted.end());
+  {
+    MutexLock state(&state_mu_);
+    for (const auto& [key, held] : held_) {
+      if (accounts.count(key) == 0)
+        gone.push_back(key);
+    }
+  }
+  for (const std::string& key : gone) {
+    bool was_held = false;
+    {
+      MutexLock state(&state_mu_);
+      was_held = held_.erase(key) > 0;
+    }
+    resolver_->Erase(key);
+    if (was_held) {
+      sink_->RemoveAccount(key);
+      ReconvertImportersLocked(key);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace lattice::operator_mode

@@ -7,7 +7,7 @@
 //   mode->Start();                                        // loads the system account
 //   Authenticator::Create(opts, {mode->NewAuthProvider()}, /*extra_requires_auth=*/true);
 //   on $SYS.ACCOUNT.<id>.CLAIMS.UPDATE: mode->HandleClaimsUpdate(subject, payload);
-//   agent: for each bundle account mode->ApplyAccountJwt(jwt); for each deleted ForgetAccount.
+//   agent: mode->ApplySnapshot(bundle accounts key -> JWT, bundle.deleted)  // error = NACK
 #pragma once
 
 #include <cstdint>
@@ -86,6 +86,12 @@ class OperatorMode final : public AccountClaimsLookup {
   absl::Status ApplyAccountJwt(std::string_view account_jwt);
   // The account was deleted upstream: forget it and RemoveAccount.
   void ForgetAccount(const std::string& account);
+  // A whole pushed set (AgentSink::ApplyAccounts: key -> JWT, plus tombstones). Every JWT is
+  // verified first (subject = its key, trusted, not expired); any failure refuses the whole
+  // set with a reason naming the account (a NACK) and changes nothing. Then changed JWTs are
+  // installed, and held accounts that are tombstoned or missing from the set are forgotten.
+  absl::Status ApplySnapshot(const std::map<std::string, std::string>& accounts,
+                             const std::vector<std::string>& deleted);
 
   // AccountClaimsLookup: held claims, or fetched through the resolver (blocking up to its
   // timeout), validated, applied to the sink and held.

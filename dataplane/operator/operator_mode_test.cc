@@ -282,6 +282,34 @@ TEST_F(OperatorModeTest, AgentFeedAppliesWithoutALookup) {
   EXPECT_FALSE(mode->ApplyAccountJwt(exporter_.Jwt(stranger)).ok());
 }
 
+TEST_F(OperatorModeTest, SnapshotsAreAllOrNothingAndDropMissingAccounts) {
+  auto mode = Make({});
+  std::map<std::string, std::string> set = {{exporter_.public_key(), exporter_.Jwt(op_)},
+                                            {importer_.public_key(), importer_.Jwt(op_)}};
+  ASSERT_TRUE(mode->ApplySnapshot(set, {}).ok());
+  EXPECT_EQ(sink_.AppliedCount(exporter_.public_key()), 1);
+  EXPECT_EQ(sink_.AppliedCount(importer_.public_key()), 1);
+
+  // One bad JWT refuses the whole set, naming the account; nothing changes.
+  TestOperator stranger;
+  set[sys_.public_key()] = sys_.Jwt(stranger);
+  set[importer_.public_key()] = importer_.Jwt(op_, kNow);
+  absl::Status refused = mode->ApplySnapshot(set, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find(sys_.public_key()), std::string::npos);
+  EXPECT_EQ(sink_.AppliedCount(importer_.public_key()), 1);
+
+  // The same JWTs again apply nothing; a missing account and a tombstone are removed.
+  set.erase(sys_.public_key());
+  set.erase(importer_.public_key());
+  size_t before = sink_.applied.size();
+  ASSERT_TRUE(mode->ApplySnapshot(set, {exporter_.public_key()}).ok());
+  EXPECT_EQ(sink_.applied.size(), before);
+  EXPECT_EQ(sink_.removed.size(), 2u);
+  EXPECT_TRUE(mode->HeldJwt(importer_.public_key()).empty());
+  EXPECT_TRUE(mode->HeldJwt(exporter_.public_key()).empty());
+}
+
 TEST_F(OperatorModeTest, ProviderAuthenticatesAndSeesRevocations) {
   auto mode = Make({{importer_.public_key(), importer_.Jwt(op_, kNow - 100)}});
   auto provider = mode->NewAuthProvider();
