@@ -165,5 +165,51 @@ TEST(LevelTest, ChildrenComeAndGo) {
   EXPECT_EQ(level.literal, nullptr);  // a drained map is freed
 }
 
+// Through the public API: wildcard nodes that end one pattern and continue another are pruned
+// only when both are gone, and removing a never-inserted pattern on that path changes nothing.
+TEST(PruningTest, WildcardNodesWithChildrenSurviveUntilEmpty) {
+  Sublist sl(0);
+  auto star = Sub("a.*");
+  auto star_b = Sub("a.*.b");
+  auto fwc = Sub("a.>");
+  auto lit = Sub("a.x.b");
+  for (const auto& s : {star, star_b, fwc, lit}) {
+    ASSERT_TRUE(sl.Insert(s));
+  }
+  EXPECT_EQ(sl.Match("a.x.b")->plain.size(), 3u);  // a.*.b, a.>, a.x.b
+  EXPECT_FALSE(sl.Remove(Sub("a.*")));             // same subject, different object
+  EXPECT_FALSE(sl.Remove(Sub("a.*.c")));
+  ASSERT_TRUE(sl.Remove(star));
+  EXPECT_EQ(sl.Match("a.x")->plain.size(), 1u);  // a.> only
+  EXPECT_EQ(sl.Match("a.y.b")->plain.size(), 2u);
+  ASSERT_TRUE(sl.Remove(star_b));
+  EXPECT_EQ(sl.Match("a.y.b")->plain.size(), 1u);
+  ASSERT_TRUE(sl.Remove(fwc));
+  EXPECT_TRUE(sl.Match("a.y.b")->empty());
+  EXPECT_EQ(sl.Match("a.x.b")->plain.size(), 1u);
+  ASSERT_TRUE(sl.Remove(lit));
+  EXPECT_TRUE(sl.Match("a.x.b")->empty());
+  EXPECT_EQ(sl.count(), 0u);
+  // Everything pruned: inserting again works from scratch.
+  ASSERT_TRUE(sl.Insert(star_b));
+  EXPECT_EQ(sl.Match("a.q.b")->plain.size(), 1u);
+}
+
+// Long tokens (heap Tokens) and a subject of one huge token behave like short ones.
+TEST(PruningTest, LongTokensInsertMatchRemove) {
+  Sublist sl;
+  const std::string big(5000, 'k');
+  auto a = Sub("svc." + big + ".*");
+  auto b = Sub(big);
+  ASSERT_TRUE(sl.Insert(a));
+  ASSERT_TRUE(sl.Insert(b));
+  EXPECT_EQ(sl.Match("svc." + big + ".x")->plain.size(), 1u);
+  EXPECT_EQ(sl.Match(big)->plain.size(), 1u);
+  EXPECT_TRUE(sl.Match("svc." + big.substr(1) + ".x")->empty());
+  ASSERT_TRUE(sl.Remove(a));
+  ASSERT_TRUE(sl.Remove(b));
+  EXPECT_TRUE(sl.Match(big)->empty());
+}
+
 }  // namespace
 }  // namespace lattice::sublist::internal
