@@ -25,6 +25,7 @@
 #include "dataplane/server/clock.h"
 #include "dataplane/server/event_loop.h"
 #include "dataplane/server/server_context.h"
+#include "dataplane/tls/tls_context.h"
 
 namespace lattice::server {
 
