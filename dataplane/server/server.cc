@@ -89,6 +89,12 @@ class Listener final : public IoHandler {
 
 namespace {
 
+int64_t UnixNanosNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // nats-server's default: with TLS and no explicit authorization timeout, clients get the TLS
 // timeout plus one second to authenticate.
 options::Options WithTlsAuthTimeout(options::Options options) {
@@ -236,24 +242,24 @@ void Server::OnAccepted(int fd, ClientSession::Peer peer) {
     LATTICE_LOG(kWarn) << "maximum connections exceeded, rejecting " << peer.ip << ":" << peer.port;
   }
   Worker* worker = workers_[next_worker_++ % workers_.size()].get();
-  worker->loop.Post(
-      [this, worker, fd, cid, reject, tls = config->tls, peer = std::move(peer)]() mutable {
-        auto session = std::make_shared<ClientSession>(worker->loop, fd, cid, std::move(peer),
-                                                       *context_, worker->stats);
-        if (tls != nullptr) {
-          session->EnableTls(std::move(tls));
-        }
-        if (reject) {
-          session->StartAndReject(protocol::ProtocolError::kMaxConnectionsExceeded);
-          return;  // already closed; the last reference goes with this task
-        }
-        session->set_on_closed([this, worker](ClientSession* s) {
-          worker->sessions.erase(s->cid());
-          context_->connections().fetch_sub(1, std::memory_order_acq_rel);
-        });
-        worker->sessions.emplace(cid, session);
-        session->Start();
-      });
+  worker->loop.Post([this, worker, fd, cid, reject, peer = std::move(peer)]() mutable {
+    auto session = std::make_shared<ClientSession>(worker->loop, fd, cid, std::move(peer),
+                                                   *context_, worker->stats);
+    if (std::shared_ptr<const tls::TlsContext> tls = context_->config()->tls; tls != nullptr) {
+      session->EnableTls(std::move(tls));
+    }
+    if (reject) {
+      session->StartAndReject(protocol::ProtocolError::kMaxConnectionsExceeded);
+      return;  // already closed; the last reference goes with this task
+    }
+    session->set_on_closed([this, worker](ClientSession* s) {
+      closed_.Add(ClosedConnection{s->Snapshot(), UnixNanosNow(), s->close_reason()});
+      worker->sessions.erase(s->cid());
+      context_->connections().fetch_sub(1, std::memory_order_acq_rel);
+    });
+    worker->sessions.emplace(cid, session);
+    session->Start();
+  });
 }
 
 void Server::Shutdown() {

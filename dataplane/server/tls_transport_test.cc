@@ -100,6 +100,16 @@ TEST_F(TlsTransportTest, InfoInClearThenHandshakeAndProtocol) {
   EXPECT_EQ(conns[0].tls_version, "1.3");
   EXPECT_EQ(conns[0].tls_cipher_suite, client.session().cipher_suite());
   EXPECT_FALSE(conns[0].tls_cipher_suite.empty());
+  // A TLS client that hangs up is recorded with its TLS details and reason.
+  ASSERT_TRUE(client.Send("UNSUB 1\r\n"));
+  client.session().Shutdown();
+  ASSERT_TRUE(client.Send(""));
+  EXPECT_TRUE(Eventually([&] { return server->RecentlyClosed().size() == 1; }));
+  std::vector<ClosedConnection> closed = server->RecentlyClosed();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].reason, CloseReason::kClientClosed);
+  EXPECT_EQ(closed[0].snapshot.tls_version, "1.3");
+  EXPECT_GT(closed[0].stop_unix_nanos, closed[0].snapshot.start_unix_nanos);
 }
 
 TEST_F(TlsTransportTest, BigPayloadsAcrossRecordBoundaries) {
@@ -188,6 +198,9 @@ TEST_F(TlsTransportTest, HandshakeTimeoutCloses) {
   EXPECT_TRUE(raw.WaitForClose(&rest));
   EXPECT_EQ(rest, "");
   EXPECT_TRUE(Eventually([&] { return server->Stats().connections == 0; }));
+  std::vector<ClosedConnection> closed = server->RecentlyClosed();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(CloseReasonText(closed[0].reason), "TLS Handshake Failure");
 }
 
 TEST_F(TlsTransportTest, AuthTimeoutDefaultsToTlsTimeoutPlusOneSecond) {
@@ -210,6 +223,9 @@ TEST_F(TlsTransportTest, PlainClientAgainstTlsServerIsClosedWithoutReply) {
   EXPECT_TRUE(raw.WaitForClose(&rest));
   EXPECT_EQ(rest, "");  // like nats-server: no PONG, no alert bytes
   EXPECT_TRUE(Eventually([&] { return server->Stats().connections == 0; }));
+  std::vector<ClosedConnection> closed = server->RecentlyClosed();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].reason, CloseReason::kTlsHandshakeError);
 }
 
 TEST_F(TlsTransportTest, VerifyRequiresTrustedClientCertificate) {
