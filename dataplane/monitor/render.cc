@@ -383,8 +383,7 @@ absl::StatusOr<std::string> RenderConnz(const std::string& server_id,
       j["stop"] = Rfc3339Nano(*c.stop);
       j["reason"] = c.reason;
     }
-    if (c.rtt.count() > 0)
-      j["rtt"] = GoDuration(c.rtt);
+    j["rtt"] = GoDuration(c.rtt);  // "0s" before a measurement, as nats-server
     j["uptime"] = UptimeString(end - c.start);
     j["idle"] = UptimeString(end - c.last_activity);
     j["pending_bytes"] = c.pending_bytes;

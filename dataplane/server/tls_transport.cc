@@ -195,7 +195,8 @@ void Connection::ReadAllTls() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         break;
       }
-      Close(CloseReason::kReadError);
+      // nats-server reports any failure before the handshake completes as a handshake error.
+      Close(tls_->handshake_done ? CloseReason::kReadError : CloseReason::kTlsHandshakeError);
       return;
     }
     if (tls_->first_read) {
