@@ -1,6 +1,8 @@
 // Differential TLS e2e: the same tls {} configs (certificates generated at test time) in
 // nats-server and lattice-node, driven by libnats (natsOptions_SetSecure, CA and client
 // certificates) and raw sockets; /connz TLS fields and ?state=closed compared by shape.
+#include <signal.h>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -215,6 +217,26 @@ authorization {
   auto dave = ConnectTls(server, &dave_);
   ASSERT_FALSE(dave.ok());
   EXPECT_THAT(std::string(dave.status().message()), HasSubstr("Authorization Violation"));
+}
+
+TEST_P(TlsTest, SighupReloadSwapsTlsSettings) {
+  START_SERVER_OR_FAIL(server, {.config_text = TlsBlock()});
+  ASSERT_OK_AND_ASSIGN(NatsConnection before, ConnectTls(server));
+  ASSERT_OK(server->RewriteConfig(TlsBlock("  verify: true\n")));
+  ASSERT_OK(server->Signal(SIGHUP));
+  // New connections see the reloaded context: tls_verify in INFO, a client certificate needed.
+  ASSERT_TRUE(Eventually([&] {
+    auto raw = RawClient::Connect(server->port());
+    if (!raw.ok()) {
+      return false;
+    }
+    auto info = (*raw)->ReadInfo();
+    return info.ok() && info->value("tls_verify", false);
+  }));
+  ASSERT_OK_AND_ASSIGN(NatsConnection with_cert, ConnectTls(server, &alice_));
+  EXPECT_EQ(natsConnection_Flush(with_cert.get()), NATS_OK);
+  // The connection made before the reload keeps working.
+  EXPECT_EQ(natsConnection_Flush(before.get()), NATS_OK);
 }
 
 // The key set of /connz?state=closed entries (values differ: ports, times).
