@@ -244,15 +244,13 @@ void Connection::FlushTlsForClose(bool send_pending) {
     loop_.CancelTimer(t.handshake_timer);
     t.handshake_timer = 0;
   }
-  if (t.session == nullptr) {
-    return;
-  }
   if (!t.handshake_done) {
     if (send_pending) {
-      // Still in clear (e.g. INFO and -ERR for a rejected connection), as nats-server.
+      // Still in clear (e.g. INFO and -ERR 'maximum connections exceeded' for a rejected
+      // connection, which nats-server also sends before any handshake).
       size_t written = 0;
       outbound_.WriteTo(fd_, &written);
-      if (!t.plain_client) {
+      if (t.session != nullptr && !t.plain_client) {
         SendCiphertext(fd_, *t.session);  // a handshake failure alert, if any
       }
     }

@@ -228,6 +228,19 @@ TEST_F(TlsTransportTest, PlainClientAgainstTlsServerIsClosedWithoutReply) {
   EXPECT_EQ(closed[0].reason, CloseReason::kTlsHandshakeError);
 }
 
+TEST_F(TlsTransportTest, MaxConnectionsRejectionIsSentInClear) {
+  options::Options opts = TlsServerOptions();
+  opts.max_connections = 1;
+  auto server = StartServer(opts);
+  TlsTestClient first(server->port(), ClientContext());
+  first.Connect();
+  RawClient second(server->port());
+  EXPECT_THAT(second.ReadInfo(), HasSubstr("\"tls_required\":true"));
+  std::string rest;
+  EXPECT_TRUE(second.WaitForClose(&rest));
+  EXPECT_EQ(rest, "-ERR 'maximum connections exceeded'\r\n");
+}
+
 TEST_F(TlsTransportTest, VerifyRequiresTrustedClientCertificate) {
   auto server = StartServer(TlsServerOptions(/*verify=*/true));
   {
