@@ -92,13 +92,8 @@ bool WritePidFile(const std::string& path) {
 }
 
 // Options the config and flag parser understands but this node cannot honour yet. Refused
-// rather than ignored: a node asked for TLS must never serve plaintext instead.
+// rather than ignored: a node asked for a cluster must not silently run alone.
 absl::Status RefuseUnwiredFeatures(const options::Options& opts) {
-  if (opts.tls.has_value()) {
-    return absl::UnimplementedError(
-        "TLS (tls {} / --tls*) is not supported by lattice-node yet; remove it or use a "
-        "TLS-terminating proxy");
-  }
   if (opts.cluster.port != 0 || !opts.cluster.routes.empty() || !opts.cluster.name.empty()) {
     return absl::UnimplementedError(
         "clustering (cluster {} / --cluster / --routes / --cluster_name) is not supported by "

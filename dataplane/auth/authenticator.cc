@@ -2,6 +2,7 @@
 // that chains them.
 #include "dataplane/auth/authenticator.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -91,6 +92,9 @@ class UsersProvider final : public AuthProvider {
   Verdict Authenticate(const AuthRequest& req, Identity* identity,
                        AuthFailure* failure) const override {
     const ConnectOptions& c = *req.connect;
+    if (req.certificate_identities != nullptr) {
+      return MapCertificate(*req.certificate_identities, identity, failure);
+    }
     if (!no_auth_user_.empty() && !c.HasUserPassOrToken()) {
       // No credentials at all: the connection becomes no_auth_user (validated at Create).
       auto it = users_.find(no_auth_user_);
@@ -114,6 +118,25 @@ class UsersProvider final : public AuthProvider {
   }
 
  private:
+  // verify_and_map, as nats-server: each name literally, and the subject DN also against
+  // every user name that is a DN with the same attributes in another order.
+  Verdict MapCertificate(const std::vector<tls::PeerIdentity>& names, Identity* identity,
+                         AuthFailure* failure) const {
+    for (const tls::PeerIdentity& id : names) {
+      auto it = users_.find(id.name);
+      if (it == users_.end() && id.kind == tls::IdentityKind::kSubjectDn) {
+        it = std::find_if(users_.begin(), users_.end(), [&](const auto& entry) {
+          return tls::DistinguishedNamesMatch(entry.first, id.name);
+        });
+      }
+      if (it != users_.end()) {
+        *identity = MakeIdentity(it->second);
+        return Verdict::kAccepted;
+      }
+    }
+    return Reject(AuthFailure::kUnknownUser, failure);
+  }
+
   absl::flat_hash_map<std::string, ConfiguredUser> users_;  // keyed by user name
   std::string no_auth_user_;
 };

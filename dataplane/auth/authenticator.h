@@ -26,6 +26,7 @@
 #include "dataplane/auth/connect_options.h"
 #include "dataplane/auth/permissions.h"
 #include "dataplane/options/options.h"
+#include "dataplane/tls/peer_identity.h"
 
 namespace lattice::auth {
 
@@ -66,6 +67,10 @@ struct AuthOutcome {
 struct AuthRequest {
   const ConnectOptions* connect = nullptr;
   std::string_view nonce;  // the nonce sent in INFO; empty when none was sent
+  // tls { verify_and_map }: the client certificate's names in match order. When set, the
+  // users list maps the first name that is a configured user (CONNECT's user is ignored);
+  // no match is an Authorization Violation.
+  const std::vector<tls::PeerIdentity>* certificate_identities = nullptr;
 };
 
 // One way to authenticate (users, token, single user; nkeys, JWT later). Immutable after

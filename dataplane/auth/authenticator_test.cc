@@ -328,3 +328,44 @@ TEST(AuthenticatorTest, NullConnectFails) {
 
 }  // namespace
 }  // namespace lattice::auth
+
+namespace lattice::auth {
+namespace {
+
+AuthOutcome AuthCert(const Authenticator& a, ConnectOptions c,
+                     const std::vector<tls::PeerIdentity>& names) {
+  AuthRequest request{&c, {}};
+  request.certificate_identities = &names;
+  return a.Authenticate(request);
+}
+
+TEST(AuthenticatorTest, VerifyAndMapUsesCertificateNamesInOrder) {
+  options::Options o;
+  o.users = {U("alice@acme.test", ""), U("CN=bob,O=Acme", ""), U("carol", "secret")};
+  auto a = Make(o);
+  using tls::IdentityKind;
+  // The first name that is a configured user wins; CONNECT's user and password are ignored.
+  AuthOutcome out = AuthCert(
+      *a, UserPass("carol", "secret"),
+      {{IdentityKind::kEmail, "alice@acme.test"}, {IdentityKind::kSubjectDn, "CN=alice,O=Acme"}});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out.identity.user, "alice@acme.test");
+  // The subject DN matches a user written with its RDNs in another order.
+  out = AuthCert(
+      *a, {}, {{IdentityKind::kDns, "bob.acme.test"}, {IdentityKind::kSubjectDn, "O=Acme,CN=bob"}});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out.identity.user, "CN=bob,O=Acme");
+  // A DNS name that spells a DN is not compared as one.
+  out = AuthCert(*a, {}, {{IdentityKind::kDns, "O=Acme,CN=bob"}});
+  EXPECT_EQ(out.failure, AuthFailure::kUnknownUser);
+  // No configured name: refused even with valid CONNECT credentials.
+  out = AuthCert(*a, UserPass("carol", "secret"), {{IdentityKind::kSubjectDn, "CN=dave"}});
+  EXPECT_EQ(out.failure, AuthFailure::kUnknownUser);
+  out = AuthCert(*a, UserPass("carol", "secret"), {});
+  EXPECT_EQ(out.failure, AuthFailure::kUnknownUser);
+  // Without certificate names (mapping off) the password path is unchanged.
+  EXPECT_TRUE(Auth(*a, UserPass("carol", "secret")).ok());
+}
+
+}  // namespace
+}  // namespace lattice::auth

@@ -81,9 +81,21 @@ absl::Status HttpServer::Start(const std::string& host, int port) {
     Count("/connz");
     const QueryParams query = ToQuery(request);
     const bool with_subs = query.count("subs") > 0;
+    auto state = query.find("state");
+    const bool want_closed =
+        state != query.end() && (state->second == "closed" || state->second == "all");
+    const bool want_open = state == query.end() || state->second != "closed";
+    std::vector<ConnectionSnapshot> conns;
+    if (want_open) {
+      conns = source_.Connections(with_subs);
+    }
+    if (want_closed) {
+      for (ConnectionSnapshot& c : source_.ClosedConnections(with_subs)) {
+        conns.push_back(std::move(c));
+      }
+    }
     ReplyStatusOr(request, response,
-                  RenderConnz(source_.Server().server_id, source_.Connections(with_subs), query,
-                              Clock::now()));
+                  RenderConnz(source_.Server().server_id, std::move(conns), query, Clock::now()));
   });
   http.Get("/subsz", [this](const httplib::Request& request, httplib::Response& response) {
     Count("/subsz");

@@ -24,6 +24,13 @@ class FixedSource : public MonitorSource {
     c.num_subs = 1;
     return {c};
   }
+  std::vector<ConnectionSnapshot> ClosedConnections(bool with_subs) override {
+    ConnectionSnapshot c;
+    c.cid = 4;
+    c.stop = Clock::now();
+    c.reason = "TLS Handshake Failure";
+    return {c};
+  }
   std::vector<AccountSnapshot> Accounts() override {
     AccountSnapshot a;
     a.name = "$G";
@@ -66,6 +73,21 @@ TEST_F(HttpServerTest, ConnzWithSubsAndBadSort) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(bad->body, "invalid sorting option: bogus");
+}
+
+TEST_F(HttpServerTest, ConnzStateClosedAndAll) {
+  auto closed = Get("/connz?state=closed");
+  ASSERT_TRUE(closed);
+  auto json = nlohmann::json::parse(closed->body);
+  ASSERT_EQ(json["total"], 1);
+  EXPECT_EQ(json["connections"][0]["cid"], 4);
+  EXPECT_EQ(json["connections"][0]["reason"], "TLS Handshake Failure");
+  auto all = Get("/connz?state=all");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(nlohmann::json::parse(all->body)["total"], 2);
+  auto open = Get("/connz");
+  ASSERT_TRUE(open);
+  EXPECT_EQ(nlohmann::json::parse(open->body)["total"], 1);
 }
 
 TEST_F(HttpServerTest, JsonpWhenCallbackGiven) {

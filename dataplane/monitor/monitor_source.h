@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ struct ConnectionSnapshot {
   std::string account;
   int64_t slow_consumers = 0;
   std::vector<SubscriptionDetail> subs;  // filled only when asked for
+  std::string tls_version;               // TLS connections: "1.3"
+  std::string tls_cipher_suite;          // TLS connections: "TLS_AES_128_GCM_SHA256"
+  // Closed connections (/connz?state=closed|all): when and why (nats-server's reason texts).
+  std::optional<Clock::time_point> stop;
+  std::string reason;
 };
 
 struct SublistStats {
@@ -76,6 +82,7 @@ struct ServerSnapshot {
   int port = 0;
   bool auth_required = false;
   bool tls_required = false;
+  bool tls_verify = false;
   std::vector<std::string> connect_urls;
   int max_connections = 0;
   int max_subscriptions = 0;
@@ -116,6 +123,8 @@ class MonitorSource {
   virtual ~MonitorSource() = default;
   virtual ServerSnapshot Server() = 0;
   virtual std::vector<ConnectionSnapshot> Connections(bool with_subs) = 0;
+  // Recently closed connections, oldest first (each with `stop` and `reason`).
+  virtual std::vector<ConnectionSnapshot> ClosedConnections(bool with_subs) { return {}; }
   virtual std::vector<AccountSnapshot> Accounts() = 0;
   // Subscriptions across accounts (for /subsz?subs=1), optionally for one account.
   virtual std::vector<SubscriptionDetail> Subscriptions(const std::string& account) = 0;

@@ -89,7 +89,7 @@ Json SublistStatsJson(const SublistStats& stats) {
 }
 
 // Orders connections per the sort option; only cid and start are ascending, as in nats-server.
-absl::Status SortConnections(const std::string& sort, Clock::time_point now,
+absl::Status SortConnections(const std::string& sort, Clock::time_point now, bool closed_only,
                              std::vector<ConnectionSnapshot>& conns) {
   auto by = [&conns](auto key, bool ascending) {
     std::stable_sort(conns.begin(), conns.end(), [&](const auto& a, const auto& b) {
@@ -97,7 +97,11 @@ absl::Status SortConnections(const std::string& sort, Clock::time_point now,
     });
   };
   using C = ConnectionSnapshot;
-  if (sort.empty() || sort == "cid" || sort == "start") {
+  if (sort == "stop" && closed_only) {
+    by([](const C& c) { return c.stop.value_or(Clock::time_point()); }, false);
+  } else if (sort == "reason" && closed_only) {
+    by([](const C& c) { return c.reason; }, true);
+  } else if (sort.empty() || sort == "cid" || sort == "start") {
     by([](const C& c) { return c.cid; }, true);
   } else if (sort == "subs") {
     by([](const C& c) { return c.num_subs; }, false);
@@ -260,6 +264,8 @@ std::string RenderVarz(const ServerSnapshot& s, const HttpRequestStats& http_sta
     json["auth_required"] = true;
   if (s.tls_required)
     json["tls_required"] = true;
+  if (s.tls_verify)
+    json["tls_verify"] = true;
   if (!s.connect_urls.empty())
     json["connect_urls"] = s.connect_urls;
   json["max_connections"] = s.max_connections;
@@ -337,16 +343,18 @@ absl::StatusOr<std::string> RenderConnz(const std::string& server_id,
   if (!*auth && (account != nullptr || user != nullptr)) {
     return absl::InvalidArgumentError("filter by user or account only allowed with auth option");
   }
+  // `conns` may hold open and closed (stop set) connections; state picks (default open).
+  const bool closed_only = state != nullptr && *state == "closed";
+  const bool all = state != nullptr && *state == "all";
   const std::string* sort = Find(query, "sort");
-  if (auto status = SortConnections(sort != nullptr ? *sort : "", now, conns); !status.ok()) {
+  if (auto status = SortConnections(sort != nullptr ? *sort : "", now, closed_only, conns);
+      !status.ok()) {
     return status;
   }
-  // Closed connections are not retained yet: state=closed lists none, state=all lists open ones.
-  const bool closed_only = state != nullptr && *state == "closed";
   std::vector<const ConnectionSnapshot*> selected;
   for (const ConnectionSnapshot& c : conns) {
-    if (closed_only)
-      break;
+    if (!all && c.stop.has_value() != closed_only)
+      continue;
     if (*cid > 0 && c.cid != static_cast<uint64_t>(*cid))
       continue;
     if (account != nullptr && c.account != *account)
@@ -369,10 +377,15 @@ absl::StatusOr<std::string> RenderConnz(const std::string& server_id,
     j["port"] = c.port;
     j["start"] = Rfc3339Nano(c.start);
     j["last_activity"] = Rfc3339Nano(c.last_activity);
-    if (c.rtt.count() > 0)
-      j["rtt"] = GoDuration(c.rtt);
-    j["uptime"] = UptimeString(now - c.start);
-    j["idle"] = UptimeString(now - c.last_activity);
+    // A closed connection's uptime and idle time end at its stop, as nats-server saves them.
+    const Clock::time_point end = c.stop.value_or(now);
+    if (c.stop.has_value()) {
+      j["stop"] = Rfc3339Nano(*c.stop);
+      j["reason"] = c.reason;
+    }
+    j["rtt"] = GoDuration(c.rtt);  // "0s" before a measurement, as nats-server
+    j["uptime"] = UptimeString(end - c.start);
+    j["idle"] = UptimeString(end - c.last_activity);
     j["pending_bytes"] = c.pending_bytes;
     j["in_msgs"] = c.in_msgs;
     j["out_msgs"] = c.out_msgs;
@@ -385,6 +398,10 @@ absl::StatusOr<std::string> RenderConnz(const std::string& server_id,
       j["lang"] = c.lang;
     if (!c.version.empty())
       j["version"] = c.version;
+    if (!c.tls_version.empty())
+      j["tls_version"] = c.tls_version;
+    if (!c.tls_cipher_suite.empty())
+      j["tls_cipher_suite"] = c.tls_cipher_suite;
     if (*auth && !c.authorized_user.empty())
       j["authorized_user"] = c.authorized_user;
     if (*auth && !c.account.empty())

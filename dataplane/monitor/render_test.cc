@@ -131,6 +131,61 @@ TEST(RenderConnzTest, AuthShowsUserAndFiltersByCid) {
   EXPECT_EQ(json["connections"][0]["authorized_user"], "user2");
 }
 
+TEST(RenderConnzTest, TlsFieldsOnlyForTlsConnections) {
+  ConnectionSnapshot plain = Conn(1, 0, 0);
+  ConnectionSnapshot secure = Conn(2, 0, 0);
+  secure.tls_version = "1.3";
+  secure.tls_cipher_suite = "TLS_AES_128_GCM_SHA256";
+  auto json = Parse(*RenderConnz("S", {plain, secure}, {}, kStart + seconds(100)));
+  EXPECT_FALSE(json["connections"][0].contains("tls_version"));
+  EXPECT_EQ(json["connections"][1]["tls_version"], "1.3");
+  EXPECT_EQ(json["connections"][1]["tls_cipher_suite"], "TLS_AES_128_GCM_SHA256");
+}
+
+TEST(RenderConnzTest, StateSelectsOpenClosedOrAll) {
+  ConnectionSnapshot open = Conn(1, 0, 0);
+  ConnectionSnapshot gone = Conn(2, 0, 0);
+  gone.stop = kStart + seconds(50);  // started at +2 s, last active at +20 s
+  gone.reason = "Client Closed";
+  ConnectionSnapshot older = Conn(3, 0, 0);
+  older.stop = kStart + seconds(40);
+  older.reason = "Authentication Timeout";
+  const Clock::time_point now = kStart + seconds(100);
+  auto open_only = Parse(*RenderConnz("S", {open, gone, older}, {}, now));
+  ASSERT_EQ(open_only["total"], 1);
+  EXPECT_FALSE(open_only["connections"][0].contains("stop"));
+
+  auto closed = Parse(*RenderConnz("S", {open, gone, older}, {{"state", "closed"}}, now));
+  ASSERT_EQ(closed["total"], 2);
+  const auto c = nlohmann::ordered_json::parse(
+      *RenderConnz("S", {open, gone, older}, {{"state", "closed"}}, now))["connections"][0];
+  EXPECT_EQ(c["cid"], 2);
+  EXPECT_EQ(c["reason"], "Client Closed");
+  EXPECT_EQ(c["stop"], Rfc3339Nano(kStart + seconds(50)));
+  EXPECT_EQ(c["uptime"], "48s");  // frozen at stop, not now
+  EXPECT_EQ(c["idle"], "30s");
+  // nats-server's key order: stop and reason right after last_activity.
+  std::vector<std::string> keys;
+  for (auto it = c.begin(); it != c.end(); ++it) {
+    keys.push_back(it.key());
+  }
+  ASSERT_GE(keys.size(), 9u);
+  EXPECT_EQ(keys[6], "last_activity");
+  EXPECT_EQ(keys[7], "stop");
+  EXPECT_EQ(keys[8], "reason");
+
+  auto by_stop =
+      Parse(*RenderConnz("S", {open, gone, older}, {{"state", "closed"}, {"sort", "stop"}}, now));
+  EXPECT_EQ(by_stop["connections"][0]["cid"], 2);  // most recent first
+  auto by_reason =
+      Parse(*RenderConnz("S", {open, gone, older}, {{"state", "closed"}, {"sort", "reason"}}, now));
+  EXPECT_EQ(by_reason["connections"][0]["reason"], "Authentication Timeout");
+  EXPECT_FALSE(RenderConnz("S", {open}, {{"state", "all"}, {"sort", "stop"}}, now).ok());
+
+  auto all = Parse(*RenderConnz("S", {open, gone, older}, {{"state", "all"}}, now));
+  EXPECT_EQ(all["total"], 3);
+}
+
 TEST(RenderSubszTest, StatsOnlyUnlessSubsRequested) {
   SublistStats stats;
   stats.num_subscriptions = 2;

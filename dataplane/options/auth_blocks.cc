@@ -167,6 +167,7 @@ absl::Status ParseAuthorization(const ConfigValue& v, Options* o) {
       LATTICE_ASSIGN_OR_RETURN(token, value.AsString());
     } else if (k == "timeout") {
       LATTICE_ASSIGN_OR_RETURN(o->auth_timeout, GetSecondsAsMillis(value));
+      o->auth_timeout_set = true;
     } else if (k == "users") {
       if (!value.is_array())
         return value.Error("expected users to be an array");

@@ -82,6 +82,7 @@ struct Options {
   std::vector<User> users;
   std::optional<Permissions> default_permissions;
   std::chrono::milliseconds auth_timeout{std::chrono::seconds(2)};
+  bool auth_timeout_set = false;  // else with TLS it becomes tls.timeout + 1 s (nats-server)
   std::string no_auth_user;
 
   std::optional<TlsOptions> tls;

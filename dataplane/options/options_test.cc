@@ -118,6 +118,8 @@ TEST_F(LoadConfigTest, SimpleAuthorization) {
   EXPECT_EQ(o.username, "u");
   EXPECT_EQ(o.password, "p");
   EXPECT_EQ(o.auth_timeout, seconds(3));
+  EXPECT_TRUE(o.auth_timeout_set);  // so TLS does not replace it with tls.timeout + 1 s
+  EXPECT_FALSE(Load("authorization { user: u, password: p }\n").auth_timeout_set);
   o = Load("authorization { token: \"s3cr3t\"; timeout: 0.5 }\n");
   EXPECT_EQ(o.auth_token, "s3cr3t");
   EXPECT_EQ(o.auth_timeout, milliseconds(500));

@@ -195,6 +195,7 @@ bool ClientSession::Authenticate() {
   auth::AuthRequest request;
   request.connect = &connect_;
   request.nonce = nonce_;
+  request.certificate_identities = tls_peer_identities();
   return ApplyAuthOutcome(config_->authenticator->Authenticate(request));
 }
 
@@ -261,11 +262,14 @@ void ClientSession::StartPooledAuth(WorkPool& pool) {
   PauseReading();
   std::weak_ptr<Connection> weak = weak_from_this();
   // The check sees copies only: the session's fields stay with its loop.
+  const std::vector<tls::PeerIdentity>* identities = tls_peer_identities();
   pool.Submit([weak, loop = &loop(), authenticator = config_->authenticator, connect = connect_,
-               nonce = nonce_] {
+               nonce = nonce_, mapped = identities != nullptr,
+               names = identities != nullptr ? *identities : std::vector<tls::PeerIdentity>()] {
     auth::AuthRequest request;
     request.connect = &connect;
     request.nonce = nonce;
+    request.certificate_identities = mapped ? &names : nullptr;
     auth::AuthOutcome outcome = authenticator->Authenticate(request);
     std::shared_ptr<Connection> self = weak.lock();
     if (self == nullptr) {
@@ -688,6 +692,8 @@ ConnectionSnapshot ClientSession::Snapshot() const {
   snap.version = connect_.version;
   snap.account = account_ != nullptr ? account_->name() : std::string(auth::kGlobalAccount);
   snap.user = user_;
+  snap.tls_version = tls_version();
+  snap.tls_cipher_suite = tls_cipher_suite();
   return snap;
 }
 

@@ -94,6 +94,8 @@ struct ConnectionSnapshot {
   std::string version;
   std::string account;
   std::string user;
+  std::string tls_version;  // TLS connections after the handshake
+  std::string tls_cipher_suite;
 };
 
 // Owned by its Worker's session table (shared_ptr); subscriptions hold extra references while

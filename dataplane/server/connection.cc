@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/base/check.h"
+#include "dataplane/server/tls_transport.h"
 
 namespace lattice::server {
 
@@ -57,6 +58,8 @@ std::string_view CloseReasonText(CloseReason reason) {
       return "Server Shutdown";
     case CloseReason::kLameDuck:
       return "Lame Duck Mode";
+    case CloseReason::kTlsHandshakeError:
+      return "TLS Handshake Failure";
   }
   return "Unknown";
 }
@@ -81,6 +84,13 @@ void Connection::Start() {
     return;
   }
   OnStart();
+  if (tls_ != nullptr && !closed()) {
+    StartTls();
+  }
+}
+
+bool Connection::HasUnsentBytes() const {
+  return outbound_.pending_bytes() > 0 || (tls_ != nullptr && TlsHasUnsentCiphertext(*tls_));
 }
 
 bool Connection::Send(std::initializer_list<std::string_view> pieces) {
@@ -116,8 +126,12 @@ FlushResult Connection::WriteWithToken(bool* token_busy) {
     flush_again_.store(false, std::memory_order_seq_cst);
     FlushResult result = FlushResult::kDrained;
     if (!closed()) {
-      size_t written = 0;
-      result = outbound_.WriteTo(fd_, &written);
+      if (tls_ == nullptr) {
+        size_t written = 0;
+        result = outbound_.WriteTo(fd_, &written);
+      } else {
+        result = WriteTls();
+      }
     }
     write_token_.store(false, std::memory_order_seq_cst);
     if (result != FlushResult::kDrained || !flush_again_.load(std::memory_order_seq_cst)) {
@@ -130,6 +144,9 @@ bool Connection::TryFlushFromOtherLoop() {
   flush_requested_.store(false, std::memory_order_seq_cst);
   if (closed()) {
     return true;
+  }
+  if (tls_ != nullptr) {
+    return false;  // the TLS session has one owner: its loop encrypts and writes
   }
   if (outbound_.pending_bytes() > kMaxDirectWrite) {
     return false;  // a bulk stream: let the owning loop write it, in parallel with our reads
@@ -180,7 +197,7 @@ void Connection::FlushNow() {
 
 void Connection::OnWriteDeadline() {
   write_deadline_timer_ = 0;
-  if (!closed() && outbound_.pending_bytes() > 0) {
+  if (!closed() && HasUnsentBytes()) {
     Close(CloseReason::kSlowConsumerWriteDeadline);
   }
 }
@@ -207,8 +224,12 @@ void Connection::Close(CloseReason reason) {
     std::this_thread::yield();
   }
   // Best effort: let a final -ERR reach the peer (not for slow consumers: they are not reading).
-  if (reason != CloseReason::kSlowConsumerPendingBytes &&
-      reason != CloseReason::kSlowConsumerWriteDeadline && reason != CloseReason::kWriteError) {
+  bool send_pending = reason != CloseReason::kSlowConsumerPendingBytes &&
+                      reason != CloseReason::kSlowConsumerWriteDeadline &&
+                      reason != CloseReason::kWriteError;
+  if (tls_ != nullptr) {
+    FlushTlsForClose(send_pending);  // plus close_notify
+  } else if (send_pending) {
     size_t written = 0;
     outbound_.WriteTo(fd_, &written);
   }
@@ -232,9 +253,13 @@ void Connection::OnIoEvents(uint32_t events) {
     return;
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-    ReadAll();
+    if (tls_ == nullptr) {
+      ReadAll();
+    } else {
+      ReadAllTls();
+    }
   }
-  if (!closed() && (events & EPOLLOUT) && outbound_.pending_bytes() > 0) {
+  if (!closed() && (events & EPOLLOUT) && HasUnsentBytes()) {
     FlushNow();
   }
 }
@@ -293,7 +318,11 @@ void Connection::ResumeReading() {
     EnsureReadSpace(bytes_needed);
   }
   // Edge-triggered: whatever arrived while paused raised no new event, so read it now.
-  ReadAll();
+  if (tls_ == nullptr) {
+    ReadAll();
+  } else {
+    ReadAllTls();
+  }
 }
 
 void Connection::ReadAll() {

@@ -8,10 +8,18 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "dataplane/server/event_loop.h"
 #include "dataplane/server/outbound_buffer.h"
+#include "dataplane/tls/peer_identity.h"
+
+namespace lattice::tls {
+class TlsContext;
+class TlsSession;
+}  // namespace lattice::tls
 
 namespace lattice::server {
 
@@ -31,6 +39,7 @@ enum class CloseReason : uint8_t {
   kReadError,
   kServerShutdown,
   kLameDuck,
+  kTlsHandshakeError,
 };
 std::string_view CloseReasonText(CloseReason reason);
 
@@ -61,6 +70,11 @@ class Connection : public IoHandler,
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // Makes this a TLS connection; call before Start. INFO (appended by OnStart) then goes
+  // out in clear, the handshake must finish within the context's timeout, and everything
+  // after it is encrypted (tls_transport.cc). Plain connections never touch this path.
+  void EnableTls(std::shared_ptr<const tls::TlsContext> context);
+
   // Registers the fd with the loop and calls OnStart. Owning loop.
   void Start();
 
@@ -87,6 +101,17 @@ class Connection : public IoHandler,
   ConnectionCounters& counters() { return counters_; }
   const ConnectionCounters& counters() const { return counters_; }
   CloseReason close_reason() const { return close_reason_; }
+
+  // Defined in tls_transport.h.
+  struct TlsState;
+  bool is_tls() const { return tls_ != nullptr; }
+  // Once the handshake is done: "1.3" / "TLS_AES_128_GCM_SHA256" (nats-server's /connz
+  // tls_version / tls_cipher_suite), else empty. Owning loop.
+  const std::string& tls_version() const;
+  const std::string& tls_cipher_suite() const;
+  // verify_and_map: the client certificate's candidate user names, in match order; null for
+  // plain connections or when the context does not map identities. Owning loop.
+  const std::vector<tls::PeerIdentity>* tls_peer_identities() const;
 
  protected:
   // Consumes protocol bytes from the front of `data` (a view into the read buffer, valid for
@@ -117,6 +142,21 @@ class Connection : public IoHandler,
   // Runs WriteTo under the write token; kWouldBlock also when another thread holds it (that
   // writer then loops again, so nothing queued is left behind).
   FlushResult WriteWithToken(bool* token_busy);
+  // Bytes waiting for the socket: plaintext frames plus, with TLS, unsent ciphertext.
+  bool HasUnsentBytes() const;
+
+  // --- TLS (tls_transport.cc). Owning loop only.
+  // After OnStart: writes INFO in clear and arms the handshake timer; false if it closed.
+  bool StartTls();
+  void ReadAllTls();
+  // Encrypts the outbound frames and writes the ciphertext (INFO-only clear writes before
+  // the handshake completes).
+  FlushResult WriteTls();
+  FlushResult WriteCiphertext();
+  void OnTlsHandshakeDone();
+  void OnTlsHandshakeTimeout();
+  // Best-effort: encrypt what is queued, add close_notify, one write. From Close.
+  void FlushTlsForClose(bool send_pending);
 
   EventLoop& loop_;
   const int fd_;
@@ -139,6 +179,8 @@ class Connection : public IoHandler,
   TimerId write_deadline_timer_ = 0;
   CloseReason close_reason_ = CloseReason::kClientClosed;
   ConnectionCounters counters_;
+  // Set before Start and never changed, so other loops may test it without a lock.
+  std::unique_ptr<TlsState> tls_;
 };
 
 }  // namespace lattice::server

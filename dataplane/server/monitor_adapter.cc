@@ -32,6 +32,44 @@ int64_t ResidentBytes() {
   return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
 }
 
+// Server snapshot -> monitoring struct.
+monitor::ConnectionSnapshot ToMonitor(ConnectionSnapshot c, bool with_subs) {
+  monitor::ConnectionSnapshot m;
+  m.cid = c.cid;
+  m.ip = c.ip;
+  m.port = c.port;
+  m.start = FromUnixNanos(c.start_unix_nanos);
+  m.last_activity = FromUnixNanos(c.last_activity_unix_nanos);
+  m.rtt = std::chrono::nanoseconds(c.rtt_nanos);
+  m.pending_bytes = c.pending_bytes;
+  m.in_msgs = static_cast<int64_t>(c.in_msgs);
+  m.out_msgs = static_cast<int64_t>(c.out_msgs);
+  m.in_bytes = static_cast<int64_t>(c.in_bytes);
+  m.out_bytes = static_cast<int64_t>(c.out_bytes);
+  m.num_subs = static_cast<uint32_t>(c.subscription_count);
+  m.name = std::move(c.name);
+  m.lang = std::move(c.lang);
+  m.version = std::move(c.version);
+  m.authorized_user = std::move(c.user);
+  m.account = c.account;
+  m.tls_version = std::move(c.tls_version);
+  m.tls_cipher_suite = std::move(c.tls_cipher_suite);
+  if (with_subs) {
+    for (const SubscriptionSnapshot& s : c.subscription_details) {
+      monitor::SubscriptionDetail d;
+      d.account = c.account;
+      d.subject = s.subject;
+      d.queue = s.queue;
+      d.sid = s.sid;
+      d.msgs = static_cast<int64_t>(s.msgs);
+      d.max = static_cast<int64_t>(s.max);
+      d.cid = c.cid;
+      m.subs.push_back(std::move(d));
+    }
+  }
+  return m;
+}
+
 }  // namespace
 
 std::chrono::nanoseconds ProcessCpuTime() {
@@ -81,7 +119,8 @@ monitor::ServerSnapshot MonitorAdapter::Server() {
   snap.port = server_.port();
   snap.auth_required =
       config->authenticator != nullptr && config->authenticator->advertise_auth_required();
-  snap.tls_required = false;
+  snap.tls_required = config->tls != nullptr;
+  snap.tls_verify = config->tls != nullptr && config->tls->verify_peer();
   snap.max_connections = opts.max_connections;
   snap.max_subscriptions = opts.max_subscriptions;
   snap.ping_interval = opts.ping_interval;
@@ -116,37 +155,17 @@ monitor::ServerSnapshot MonitorAdapter::Server() {
 std::vector<monitor::ConnectionSnapshot> MonitorAdapter::Connections(bool with_subs) {
   std::vector<monitor::ConnectionSnapshot> out;
   for (ConnectionSnapshot& c : server_.Connections()) {
-    monitor::ConnectionSnapshot m;
-    m.cid = c.cid;
-    m.ip = c.ip;
-    m.port = c.port;
-    m.start = FromUnixNanos(c.start_unix_nanos);
-    m.last_activity = FromUnixNanos(c.last_activity_unix_nanos);
-    m.rtt = std::chrono::nanoseconds(c.rtt_nanos);
-    m.pending_bytes = c.pending_bytes;
-    m.in_msgs = static_cast<int64_t>(c.in_msgs);
-    m.out_msgs = static_cast<int64_t>(c.out_msgs);
-    m.in_bytes = static_cast<int64_t>(c.in_bytes);
-    m.out_bytes = static_cast<int64_t>(c.out_bytes);
-    m.num_subs = static_cast<uint32_t>(c.subscription_count);
-    m.name = std::move(c.name);
-    m.lang = std::move(c.lang);
-    m.version = std::move(c.version);
-    m.authorized_user = std::move(c.user);
-    m.account = c.account;
-    if (with_subs) {
-      for (const SubscriptionSnapshot& s : c.subscription_details) {
-        monitor::SubscriptionDetail d;
-        d.account = c.account;
-        d.subject = s.subject;
-        d.queue = s.queue;
-        d.sid = s.sid;
-        d.msgs = static_cast<int64_t>(s.msgs);
-        d.max = static_cast<int64_t>(s.max);
-        d.cid = c.cid;
-        m.subs.push_back(std::move(d));
-      }
-    }
+    out.push_back(ToMonitor(std::move(c), with_subs));
+  }
+  return out;
+}
+
+std::vector<monitor::ConnectionSnapshot> MonitorAdapter::ClosedConnections(bool with_subs) {
+  std::vector<monitor::ConnectionSnapshot> out;
+  for (ClosedConnection& c : server_.RecentlyClosed()) {
+    monitor::ConnectionSnapshot m = ToMonitor(std::move(c.snapshot), with_subs);
+    m.stop = FromUnixNanos(c.stop_unix_nanos);
+    m.reason = std::string(CloseReasonText(c.reason));
     out.push_back(std::move(m));
   }
   return out;

@@ -47,6 +47,7 @@ class MonitorAdapter final : public monitor::MonitorSource {
 
   monitor::ServerSnapshot Server() override;
   std::vector<monitor::ConnectionSnapshot> Connections(bool with_subs) override;
+  std::vector<monitor::ConnectionSnapshot> ClosedConnections(bool with_subs) override;
   std::vector<monitor::AccountSnapshot> Accounts() override;
   std::vector<monitor::SubscriptionDetail> Subscriptions(const std::string& account) override;
   std::string HealthProblem() override;

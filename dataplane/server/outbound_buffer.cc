@@ -64,23 +64,46 @@ AppendResult OutboundBuffer::Append(std::initializer_list<std::string_view> piec
   return AppendResult::kOk;
 }
 
-FlushResult OutboundBuffer::WriteTo(int fd, size_t* written) {
-  *written = 0;
-  {
-    MutexLock lock(&mu_);
-    // Return emptied chunks for reuse, keeping the free list small.
-    for (Chunk& chunk : written_) {
-      if (free_.size() < kMaxFreeChunks) {
-        free_.push_back(std::move(chunk));
-      }
-    }
-    written_.clear();
-    // Take every chunk, including a partly filled tail: appenders then start a new chunk.
-    while (!pending_.empty()) {
-      writing_.push_back(std::move(pending_.front()));
-      pending_.pop_front();
+void OutboundBuffer::TakePending() {
+  MutexLock lock(&mu_);
+  // Return emptied chunks for reuse, keeping the free list small.
+  for (Chunk& chunk : written_) {
+    if (free_.size() < kMaxFreeChunks) {
+      free_.push_back(std::move(chunk));
     }
   }
+  written_.clear();
+  // Take every chunk, including a partly filled tail: appenders then start a new chunk.
+  while (!pending_.empty()) {
+    writing_.push_back(std::move(pending_.front()));
+    pending_.pop_front();
+  }
+}
+
+size_t OutboundBuffer::DrainTo(absl::FunctionRef<void(const iovec* iov, size_t count)> consume) {
+  TakePending();
+  if (writing_.empty()) {
+    return 0;
+  }
+  iov_.clear();
+  size_t total = 0;
+  for (size_t i = 0; i < writing_.size() && i < kMaxIov; ++i) {
+    Chunk& chunk = writing_[i];
+    iov_.push_back(iovec{chunk.data.get() + chunk.begin, chunk.end - chunk.begin});
+    total += chunk.end - chunk.begin;
+  }
+  consume(iov_.data(), iov_.size());
+  for (size_t i = 0; i < iov_.size(); ++i) {
+    written_.push_back(std::move(writing_.front()));
+    writing_.pop_front();
+  }
+  pending_bytes_.fetch_sub(static_cast<int64_t>(total), std::memory_order_relaxed);
+  return total;
+}
+
+FlushResult OutboundBuffer::WriteTo(int fd, size_t* written) {
+  *written = 0;
+  TakePending();
   while (!writing_.empty()) {
     iov_.clear();
     for (size_t i = 0; i < writing_.size() && i < kMaxIov; ++i) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 #include "common/base/mutex.h"
 
 namespace lattice::server {
@@ -44,6 +46,11 @@ class OutboundBuffer {
   // Writes as much as the socket takes.
   FlushResult WriteTo(int fd, size_t* written);
 
+  // For TLS: hands the oldest pending frames (at most kMaxIov chunks) to `consume` as iovecs,
+  // which must copy them (encrypt), then releases them. Returns the bytes handed over; 0 when
+  // nothing is pending. Owning loop.
+  size_t DrainTo(absl::FunctionRef<void(const iovec* iov, size_t count)> consume);
+
   // Bytes appended but not yet written (both sides). Thread: any.
   int64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
   void set_max_pending(int64_t max_pending) {
@@ -59,6 +66,8 @@ class OutboundBuffer {
     size_t begin = 0;  // first unwritten byte
     size_t end = 0;    // one past the last appended byte
   };
+  // Moves every pending chunk to the writer side and recycles written ones (under mu_).
+  void TakePending();
   // A recycled or new chunk; small only when `small_ok` (a trickle of traffic).
   Chunk TakeFreeChunk(bool small_ok) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

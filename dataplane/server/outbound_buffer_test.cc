@@ -146,5 +146,40 @@ TEST(OutboundBufferTest, ConcurrentAppendersKeepFramesWhole) {
   }
 }
 
+TEST(OutboundBufferTest, DrainToHandsOverFramesInOrderAndReleasesThem) {
+  OutboundBuffer buffer(0);
+  EXPECT_EQ(buffer.DrainTo([](const iovec*, size_t) { FAIL() << "nothing pending"; }), 0u);
+  // Enough bytes for more than 64 chunks, so draining takes several calls.
+  std::string expected;
+  for (int i = 0; i < 3000; ++i) {
+    std::string frame = "MSG s 1 " + std::to_string(i) + "\r\n" + std::string(1000, 'a' + i % 26);
+    expected += frame;
+    ASSERT_EQ(buffer.Append(frame), AppendResult::kOk);
+  }
+  std::string got;
+  int calls = 0;
+  while (size_t n = buffer.DrainTo([&](const iovec* iov, size_t count) {
+    EXPECT_LE(count, 64u);
+    for (size_t i = 0; i < count; ++i) {
+      got.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    }
+  })) {
+    EXPECT_GT(n, 0u);
+    ++calls;
+  }
+  EXPECT_GT(calls, 1);
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(buffer.pending_bytes(), 0);
+  // Released chunks are reused: appending and draining again still works.
+  ASSERT_EQ(buffer.Append("PING\r\n"), AppendResult::kOk);
+  std::string again;
+  buffer.DrainTo([&](const iovec* iov, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      again.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    }
+  });
+  EXPECT_EQ(again, "PING\r\n");
+}
+
 }  // namespace
 }  // namespace lattice::server

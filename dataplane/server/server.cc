@@ -89,6 +89,35 @@ class Listener final : public IoHandler {
 
 namespace {
 
+int64_t UnixNanosNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// nats-server's default: with TLS and no explicit authorization timeout, clients get the TLS
+// timeout plus one second to authenticate.
+options::Options WithTlsAuthTimeout(options::Options options) {
+  if (options.tls.has_value() && !options.auth_timeout_set) {
+    options.auth_timeout = options.tls->timeout + std::chrono::seconds(1);
+  }
+  return options;
+}
+
+// The TLS context for `options` (null without tls {}); errors name the file and reason.
+absl::StatusOr<std::shared_ptr<const tls::TlsContext>> MakeTlsContext(
+    const options::Options& options) {
+  if (!options.tls.has_value()) {
+    return std::shared_ptr<const tls::TlsContext>();
+  }
+  auto context = tls::TlsContext::CreateServer(*options.tls);
+  if (!context.ok()) {
+    return absl::Status(context.status().code(),
+                        absl::StrCat("TLS configuration: ", context.status().message()));
+  }
+  return *std::move(context);
+}
+
 absl::StatusOr<int> BindListener(const std::string& host, int port, int* bound_port) {
   std::string bind_host = host.empty() ? "0.0.0.0" : host;
   bool v6 = bind_host.find(':') != std::string::npos;
@@ -139,7 +168,8 @@ absl::StatusOr<int> BindListener(const std::string& host, int port, int* bound_p
 Server::Server(options::Options options, const Clock& clock)
     : context_(std::make_unique<ServerContext>(clock, GenerateServerId())) {
   auto config = std::make_shared<RuntimeConfig>();
-  config->options = std::make_shared<const options::Options>(std::move(options));
+  config->options =
+      std::make_shared<const options::Options>(WithTlsAuthTimeout(std::move(options)));
   context_->set_config(std::move(config));
 }
 
@@ -165,10 +195,15 @@ absl::Status Server::Start() {
   for (const std::string& warning : (*authenticator)->warnings()) {
     LATTICE_LOG(kWarn) << warning;
   }
+  auto tls_context = MakeTlsContext(*opts);
+  if (!tls_context.ok()) {
+    return tls_context.status();
+  }
   auto config = std::make_shared<RuntimeConfig>();
   config->options = opts;
   config->authenticator = *std::move(authenticator);
   config->slow_auth = HasBcryptSecret(*opts);
+  config->tls = *std::move(tls_context);
   context_->set_config(std::move(config));
 
   int bound_port = 0;
@@ -210,11 +245,15 @@ void Server::OnAccepted(int fd, ClientSession::Peer peer) {
   worker->loop.Post([this, worker, fd, cid, reject, peer = std::move(peer)]() mutable {
     auto session = std::make_shared<ClientSession>(worker->loop, fd, cid, std::move(peer),
                                                    *context_, worker->stats);
+    if (std::shared_ptr<const tls::TlsContext> tls = context_->config()->tls; tls != nullptr) {
+      session->EnableTls(std::move(tls));
+    }
     if (reject) {
       session->StartAndReject(protocol::ProtocolError::kMaxConnectionsExceeded);
       return;  // already closed; the last reference goes with this task
     }
     session->set_on_closed([this, worker](ClientSession* s) {
+      closed_.Add(ClosedConnection{s->Snapshot(), UnixNanosNow(), s->close_reason()});
       worker->sessions.erase(s->cid());
       context_->connections().fetch_sub(1, std::memory_order_acq_rel);
     });
@@ -347,10 +386,17 @@ std::vector<ConnectionSnapshot> Server::Connections() const {
   return all;
 }
 
-absl::Status Server::Reload(const options::Options& options) {
+absl::Status Server::Reload(const options::Options& new_options) {
+  options::Options options = WithTlsAuthTimeout(new_options);
   auto authenticator = auth::Authenticator::Create(options);
   if (!authenticator.ok()) {
     return authenticator.status();
+  }
+  // A new TLS context (certificates re-read) for connections accepted from now on; existing
+  // sessions keep the one they began with.
+  auto tls_context = MakeTlsContext(options);
+  if (!tls_context.ok()) {
+    return tls_context.status();
   }
   std::shared_ptr<const RuntimeConfig> old = context_->config();
   // Keep what cannot change without a restart.
@@ -362,6 +408,7 @@ absl::Status Server::Reload(const options::Options& options) {
   config->options = std::make_shared<const options::Options>(std::move(merged));
   config->authenticator = *std::move(authenticator);
   config->slow_auth = HasBcryptSecret(*config->options);
+  config->tls = *std::move(tls_context);
   context_->set_config(config);
   {
     MutexLock lock(&config_time_mu_);

@@ -23,8 +23,10 @@
 #include "dataplane/options/options.h"
 #include "dataplane/server/client_session.h"
 #include "dataplane/server/clock.h"
+#include "dataplane/server/closed_connections.h"
 #include "dataplane/server/event_loop.h"
 #include "dataplane/server/server_context.h"
+#include "dataplane/tls/tls_context.h"
 
 namespace lattice::server {
 
@@ -84,6 +86,8 @@ class Server {
   size_t worker_count() const { return workers_.size(); }
   // A snapshot of every client connection, in cid order.
   std::vector<ConnectionSnapshot> Connections() const;
+  // The last kMaxClosedClients closed client connections, oldest first.
+  std::vector<ClosedConnection> RecentlyClosed() const { return closed_.All(); }
 
  private:
   friend class Listener;
@@ -108,6 +112,7 @@ class Server {
   std::condition_variable shutdown_cv_;
   bool shutdown_done_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   std::thread lame_duck_thread_;
+  ClosedConnections closed_{kMaxClosedClients};
 };
 
 }  // namespace lattice::server

@@ -111,6 +111,12 @@ std::string ServerContext::ClientInfoJson(uint64_t client_id, std::string_view c
   if (config->authenticator != nullptr && config->authenticator->advertise_auth_required()) {
     out.append(",\"auth_required\":true");
   }
+  if (config->tls != nullptr) {
+    out.append(",\"tls_required\":true");
+    if (config->tls->verify_peer()) {
+      out.append(",\"tls_verify\":true");
+    }
+  }
   if (client_id != 0) {
     out.append(",\"client_id\":").append(std::to_string(client_id));
   }

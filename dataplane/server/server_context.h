@@ -16,6 +16,7 @@
 #include "dataplane/server/account.h"
 #include "dataplane/server/clock.h"
 #include "dataplane/server/work_pool.h"
+#include "dataplane/tls/tls_context.h"
 
 namespace lattice::server {
 
@@ -41,6 +42,8 @@ struct RuntimeConfig {
   // Some configured secret is a bcrypt hash (tens of ms per check): CONNECTs are then checked
   // on the auth pool, not on the loop thread.
   bool slow_auth = false;
+  // Set when client connections use TLS (tls {} / --tls); swapped on reload.
+  std::shared_ptr<const tls::TlsContext> tls;
 };
 
 // Whether any password or token in `options` is a bcrypt hash.

@@ -23,6 +23,10 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
 constexpr char kGroups[] = "X25519:P-256:P-384:P-521";
+// TLS 1.3 suites in Go's server preference order (with AES hardware), so a client is given the
+// same suite by lattice-node as by nats-server (OpenSSL's default would prefer AES-256).
+constexpr char kTls13Suites[] =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 constexpr unsigned char kSessionIdContext[] = "lattice-node";
 
 // Why OpenSSL failed, preferring a missing or unreadable file's errno text to its own.
@@ -51,6 +55,7 @@ absl::StatusOr<CtxPtr> NewBaseContext(bool server) {
   }
   if (SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(ctx.get(), kTls12Ciphers) != 1 ||
+      SSL_CTX_set_ciphersuites(ctx.get(), kTls13Suites) != 1 ||
       SSL_CTX_set1_groups_list(ctx.get(), kGroups) != 1) {
     return absl::InternalError(absl::StrCat("tls: default settings: ", DrainOpenSslErrors()));
   }
