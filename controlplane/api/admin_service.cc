@@ -17,6 +17,13 @@ namespace {
     return ToGrpc(actor##_or.status());                                 \
   [[maybe_unused]] const std::string& actor = *actor##_or
 
+// Writes on a replicated control plane first pass the leader's once-per-term barrier.
+#define LATTICE_API_WRITE_FENCE()                                     \
+  if (replication_ != nullptr) {                                      \
+    if (absl::Status fence = replication_->WriteFence(); !fence.ok()) \
+      return ToGrpc(fence);                                           \
+  }
+
 // Serves a read locally: with "lattice-read: linearizable" first passes the replication read
 // fence; the revision the read starts from goes out as trailing metadata "lattice-revision".
 #define LATTICE_API_READ(ctx)                                            \
@@ -60,6 +67,7 @@ grpc::Status Write(const std::string& actor, const char* rpc,
 grpc::Status AdminService::PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Write(actor, "PutOperator", frontend::RetryIfMoved([&] {
                  return frontend_->PutOperator(actor, req->jwt(), req->dry_run());
                }),
@@ -77,6 +85,7 @@ grpc::Status AdminService::AddSigningKey(grpc::ServerContext* ctx,
                                          const v1::AddSigningKeyRequest* req,
                                          v1::AddSigningKeyResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Copy(frontend::RetryIfMoved([&] { return frontend_->AddSigningKey(actor, *req); }), resp);
 }
 
@@ -96,6 +105,7 @@ grpc::Status AdminService::ListSigningKeys(grpc::ServerContext* ctx,
 grpc::Status AdminService::PutAccount(grpc::ServerContext* ctx, const v1::PutAccountRequest* req,
                                       v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Write(actor, "PutAccount",
                frontend::RetryIfMoved([&] { return frontend_->PutAccount(actor, *req); }), resp);
 }
@@ -103,6 +113,7 @@ grpc::Status AdminService::PutAccount(grpc::ServerContext* ctx, const v1::PutAcc
 grpc::Status AdminService::SignAccount(grpc::ServerContext* ctx, const v1::SignAccountRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Write(actor, "SignAccount",
                frontend::RetryIfMoved([&] { return frontend_->SignAccount(actor, *req); }), resp);
 }
@@ -126,6 +137,7 @@ grpc::Status AdminService::DeleteAccount(grpc::ServerContext* ctx,
                                          const v1::DeleteAccountRequest* req,
                                          v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Write(actor, "DeleteAccount",
                frontend::RetryIfMoved([&] { return frontend_->DeleteAccount(actor, *req); }), resp);
 }
@@ -133,12 +145,14 @@ grpc::Status AdminService::DeleteAccount(grpc::ServerContext* ctx,
 grpc::Status AdminService::CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
                                       v1::CreateUserResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Copy(frontend::RetryIfMoved([&] { return frontend_->CreateUser(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::PutTopology(grpc::ServerContext* ctx, const v1::PutTopologyRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Write(actor, "PutTopology",
                frontend::RetryIfMoved([&] { return frontend_->PutTopology(actor, *req); }), resp);
 }
@@ -147,6 +161,7 @@ grpc::Status AdminService::DeleteTopology(grpc::ServerContext* ctx,
                                           const v1::DeleteTopologyRequest* req,
                                           v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_WRITE_FENCE();
   return Write(actor, "DeleteTopology",
                frontend::RetryIfMoved([&] { return frontend_->DeleteTopology(actor, *req); }),
                resp);

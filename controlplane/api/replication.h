@@ -20,6 +20,10 @@ class Replication {
   // Returns once the local store holds every write acknowledged before the call (a Raft barrier
   // on the leader). Unavailable carrying store::kLeaderPayload on a follower.
   virtual absl::Status ReadFence() = 0;
+  // Before validating a write: the first write of each leadership term passes a barrier, so a new
+  // leader validates compare-and-set conditions against everything its predecessors committed
+  // (not against a store that has not applied them yet). Unavailable with the leader elsewhere.
+  virtual absl::Status WriteFence() = 0;
   virtual absl::StatusOr<v1::ListReplicasResponse> ListReplicas() = 0;
   virtual absl::Status AddReplica(const v1::AddReplicaRequest& req) = 0;
   virtual absl::Status RemoveReplica(const v1::RemoveReplicaRequest& req) = 0;

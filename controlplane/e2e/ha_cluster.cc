@@ -36,6 +36,7 @@ HaCluster::HaCluster(std::string lattice_control, std::string dir, int size)
     raft_ports_.push_back(testutil::FreePortOrDie());
   }
   children_.resize(size);
+  MutexLock lock(&stubs_mu_);
   stubs_.resize(size);
 }
 
@@ -101,7 +102,10 @@ absl::Status HaCluster::Restart(int i) {
   if (!child.ok())
     return child.status();
   children_[i].emplace(*std::move(child));
-  stubs_[i].reset();
+  {
+    MutexLock lock(&stubs_mu_);
+    stubs_[i].reset();
+  }
   return WaitServing(i);
 }
 
@@ -131,6 +135,7 @@ void HaCluster::Kill(int i, int signal_number) {
     (void)children_[i]->Signal(SIGCONT);
   children_[i]->Kill(signal_number);
   children_[i].reset();
+  MutexLock lock(&stubs_mu_);
   stubs_[i].reset();
 }
 
@@ -144,12 +149,13 @@ void HaCluster::Wipe(int i) {
   std::filesystem::remove_all(absl::StrCat(dir_, "/r", i + 1));
 }
 
-v1::Admin::Stub* HaCluster::Stub(int i) {
+std::shared_ptr<v1::Admin::Stub> HaCluster::Stub(int i) {
+  MutexLock lock(&stubs_mu_);
   if (!stubs_[i]) {
     stubs_[i] = v1::Admin::NewStub(
         grpc::CreateChannel(admin_address(i), grpc::InsecureChannelCredentials()));
   }
-  return stubs_[i].get();
+  return stubs_[i];
 }
 
 absl::StatusOr<v1::ListReplicasResponse> HaCluster::Replicas(int i) {

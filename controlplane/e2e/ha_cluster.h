@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/channel.h"
 
+#include "common/base/mutex.h"
 #include "common/testing/child_process.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
 
@@ -21,8 +22,8 @@ namespace v1 = ::lattice::control::v1;
 
 inline constexpr char kHaToken[] = "ha-e2e-admin-token-0123456789";
 
-// Owned by one test or benchmark. Thread: the owner's, except Put/Read which are safe from one
-// other thread at a time (each caller keeps its own channel cache by replica index).
+// Owned by one test or benchmark. Thread: the owner's, except Put/PutOn, which one other thread
+// may call concurrently (stubs are shared under a mutex; process control stays with the owner).
 class HaCluster {
  public:
   // `lattice_control` is the binary's path; `dir` a fresh directory.
@@ -61,14 +62,15 @@ class HaCluster {
  private:
   std::vector<std::string> Args(int i) const;
   absl::Status WaitServing(int i);
-  v1::Admin::Stub* Stub(int i);
+  std::shared_ptr<v1::Admin::Stub> Stub(int i);
 
   const std::string binary_;
   const std::string dir_;
   std::vector<int> admin_ports_;
   std::vector<int> raft_ports_;
   std::vector<std::optional<testutil::ChildProcess>> children_;
-  std::vector<std::unique_ptr<v1::Admin::Stub>> stubs_;
+  Mutex stubs_mu_;  // Put may run on a writer thread while the owner kills and restarts
+  std::vector<std::shared_ptr<v1::Admin::Stub>> stubs_ ABSL_GUARDED_BY(stubs_mu_);
 };
 
 }  // namespace lattice::control_e2e

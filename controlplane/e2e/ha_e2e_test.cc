@@ -117,8 +117,6 @@ TEST_F(HaE2eTest, LeaderKilledDuringWriteStreamLosesNothingAndAppliesNothingTwic
     }
   });
   ASSERT_TRUE(Eventually([&] { return acked >= 300 || failed; }));
-  // Note: the writer thread uses its own HaCluster stubs concurrently with Leader() below; both
-  // only create stubs lazily and each stub is thread-safe.
   const int leader = WaitLeader();
   cluster_->Kill(leader, SIGKILL);
   writer.join();

@@ -27,6 +27,23 @@ absl::Status RaftReplication::ReadFence() {
   return absl::OkStatus();
 }
 
+absl::Status RaftReplication::WriteFence() {
+  raft::ReplicaStats stats = replica_->Stats();
+  if (stats.role != raft::Role::kLeader) {
+    raft::ProposeResult not_leader;
+    not_leader.code = raft::ProposeCode::kNotLeader;
+    not_leader.leader = stats.leader;
+    return ProposeFailure(not_leader, *directory_);
+  }
+  if (fenced_term_.load() == stats.term)
+    return absl::OkStatus();
+  absl::Status barrier = replica_->Barrier().get();
+  if (!barrier.ok())
+    return absl::UnavailableError(absl::StrCat("write fence: ", barrier.message()));
+  fenced_term_.store(stats.term);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<api::v1::ListReplicasResponse> RaftReplication::ListReplicas() {
   raft::ReplicaStats stats = replica_->Stats();
   api::v1::ListReplicasResponse out;

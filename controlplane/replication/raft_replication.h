@@ -1,6 +1,9 @@
 // RaftReplication: api::Replication over a Replica (membership, progress, read fences).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include "controlplane/api/replication.h"
 #include "controlplane/raft/replica.h"
 #include "controlplane/raft/store_state_machine.h"
@@ -16,6 +19,7 @@ class RaftReplication final : public api::Replication {
       : self_id_(self_id), replica_(replica), machine_(machine), directory_(directory) {}
 
   absl::Status ReadFence() override;
+  absl::Status WriteFence() override;
   absl::StatusOr<api::v1::ListReplicasResponse> ListReplicas() override;
   // Leader only. Records the new replica's admin address in this process's directory.
   absl::Status AddReplica(const api::v1::AddReplicaRequest& req) override;
@@ -29,6 +33,7 @@ class RaftReplication final : public api::Replication {
   raft::Replica* const replica_;
   raft::StoreStateMachine* const machine_;
   AdminDirectory* const directory_;
+  std::atomic<uint64_t> fenced_term_{0};  // the last term whose first write passed a barrier
 };
 
 }  // namespace lattice::replication

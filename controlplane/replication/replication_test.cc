@@ -188,8 +188,11 @@ TEST_F(ReplicationTest, LeaderWritesReachEveryReplicaAndFollowersRefuseNamingThe
     ASSERT_TRUE(hint.has_value());
     EXPECT_EQ(std::string(*hint), "admin-" + std::to_string(leader->id) + ":1");
     EXPECT_TRUE(absl::IsUnavailable(m.replication->ReadFence()));
+    EXPECT_TRUE(absl::IsUnavailable(m.replication->WriteFence()));
   }
   EXPECT_TRUE(leader->replication->ReadFence().ok());
+  EXPECT_TRUE(leader->replication->WriteFence().ok());
+  EXPECT_TRUE(leader->replication->WriteFence().ok());  // once per term: no barrier this time
   auto replicas = leader->replication->ListReplicas();
   ASSERT_TRUE(replicas.ok());
   EXPECT_EQ(replicas->leader_id(), leader->id);
@@ -225,6 +228,10 @@ TEST_F(ReplicationTest, CompareAndSetSurvivesLeaderChangeAndEntriesLandExactly) 
   ASSERT_NE(next->id, old_id);
   absl::StatusOr<frontend::WriteResult> after;
   ASSERT_TRUE(Eventually([&] {
+    // A new leader fences its first write of the term (the Admin API does this for every
+    // write): validation then sees everything its predecessor committed.
+    if (!next->replication->WriteFence().ok())
+      return false;
     after = frontend::RetryIfMoved([&] {
       return next->frontend->PutTopology("admin", Cluster("cas", updated->revision, "v3"));
     });
