@@ -94,6 +94,11 @@ bool WritePidFile(const std::string& path) {
 // Options the config and flag parser understands but this node cannot honour yet. Refused
 // rather than ignored: a node asked for TLS must never serve plaintext instead.
 absl::Status RefuseUnwiredFeatures(const options::Options& opts) {
+  if (!opts.operators.empty() || !opts.resolver.empty() || !opts.resolver_preload.empty()) {
+    return absl::FailedPreconditionError(
+        "operator mode (operator / resolver / resolver_preload) is not supported by lattice-node "
+        "yet; configure accounts with the accounts {} block instead");
+  }
   if (opts.tls.has_value()) {
     return absl::UnimplementedError(
         "TLS (tls {} / --tls*) is not supported by lattice-node yet; remove it or use a "
