@@ -116,7 +116,7 @@ void ClientSession::OnStart() {
     SendErrAndClose(reject_error_, CloseReasonFor(reject_error_));
     return;
   }
-  account_ = &context_.global_account();
+  account_ = context_.registry().global_shared();
   account_->connections().fetch_add(1, std::memory_order_relaxed);
   if (config_->authenticator != nullptr && config_->authenticator->auth_required()) {
     std::weak_ptr<Connection> weak = weak_from_this();
@@ -205,6 +205,7 @@ bool ClientSession::ApplyAuthOutcome(const auth::AuthOutcome& outcome) {
     return false;
   }
   user_ = outcome.identity.user;
+  identity_account_ = outcome.identity.account;
   perms_.Reset(outcome.identity.permissions);
   bool responses =
       outcome.identity.permissions != nullptr && outcome.identity.permissions->allow_responses();
@@ -240,7 +241,43 @@ bool ClientSession::OnConnect(std::string_view json) {
     SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
     return false;
   }
+  if (!BindAccount(identity_account_)) {
+    return false;
+  }
   CompleteConnect();
+  return true;
+}
+
+bool ClientSession::BindAccount(const std::string& name) {
+  if (name.empty() || name == account_->name()) {
+    return true;
+  }
+  std::shared_ptr<Account> target = context_.registry().Find(name);
+  if (target == nullptr || !target->active().load(std::memory_order_acquire)) {
+    LATTICE_LOG(kInfo) << "cid " << cid_ << " account \"" << name << "\" not found";
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  int64_t max = target->max_connections().load(std::memory_order_relaxed);
+  int64_t now = target->connections().fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (max >= 0 && now > max) {
+    target->connections().fetch_sub(1, std::memory_order_acq_rel);
+    // nats-server: -ERR and close with MaxAccountConnectionsExceeded.
+    SendErr("maximum account active connections exceeded");
+    Close(CloseReason::kMaxConnectionsExceeded);
+    return false;
+  }
+  // No subscriptions exist yet: CONNECT comes first whenever credentials are checked.
+  RemoveAllSubscriptions();
+  account_->connections().fetch_sub(1, std::memory_order_relaxed);
+  account_ = std::move(target);
+  l1_result_.reset();
+  int64_t max_payload = account_->max_payload().load(std::memory_order_relaxed);
+  if (max_payload >= 0 && max_payload < config_->options->max_payload) {
+    protocol::ParserLimits limits = ParserLimitsFrom(*config_);
+    limits.max_payload = max_payload;
+    parser_.set_limits(limits);
+  }
   return true;
 }
 
@@ -284,6 +321,9 @@ void ClientSession::FinishPooledAuth(const auth::AuthOutcome& outcome) {
   }
   if (!ApplyAuthOutcome(outcome)) {
     SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return;
+  }
+  if (!BindAccount(identity_account_)) {
     return;
   }
   CompleteConnect();
@@ -341,15 +381,30 @@ bool ClientSession::OnPub(const protocol::PubOp& op) {
     l1_subject_.assign(op.subject.data(), op.subject.size());
     l1_generation_ = generation;
   }
-  const sublist::SublistResult* result = l1_result_.get();
+  size_t delivered = DeliverMatches(*l1_result_, this, op, 0);
+  if (delivered == 0 && !op.reply.empty() && connect_.no_responders) {
+    SendNoResponders(op);
+  }
+  return !closed();
+}
+
+size_t DeliverMatches(const sublist::SublistResult& result, ClientSession* publisher,
+                      const protocol::PubOp& op, int depth) {
   size_t delivered = 0;
-  for (const sublist::SubscriptionRef& ref : result->plain) {
-    auto& sub = static_cast<ClientSubscription&>(*ref);
-    if (sub.session->Deliver(ref, this, op)) {
+  for (const sublist::SubscriptionRef& ref : result.plain) {
+    auto& sub = static_cast<ServerSubscription&>(*ref);
+    if (sub.internal) {
+      if (!sub.removed.load(std::memory_order_acquire)) {
+        delivered += static_cast<InternalSubscription&>(sub).handler(op, publisher, depth);
+      }
+      continue;
+    }
+    auto& client = static_cast<ClientSubscription&>(sub);
+    if (client.session->Deliver(ref, publisher, op)) {
       ++delivered;
     }
   }
-  for (const sublist::QueueGroup& group : result->queue_groups) {
+  for (const sublist::QueueGroup& group : result.queue_groups) {
     size_t n = group.members.size();
     if (n == 0) {
       continue;
@@ -357,17 +412,20 @@ bool ClientSession::OnPub(const protocol::PubOp& op) {
     size_t start = NextRandom() % n;
     for (size_t i = 0; i < n; ++i) {
       const sublist::SubscriptionRef& ref = group.members[(start + i) % n];
-      auto& sub = static_cast<ClientSubscription&>(*ref);
-      if (sub.session->Deliver(ref, this, op)) {
+      auto& client = static_cast<ClientSubscription&>(*ref);
+      if (client.session->Deliver(ref, publisher, op)) {
         ++delivered;
         break;
       }
     }
   }
-  if (delivered == 0 && !op.reply.empty() && connect_.no_responders) {
-    SendNoResponders(op);
-  }
-  return !closed();
+  return delivered;
+}
+
+size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
+                      int depth) {
+  sublist::SublistResultRef result = account.sublist().Match(op.subject);
+  return DeliverMatches(*result, publisher, op, depth);
 }
 
 bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
@@ -398,6 +456,7 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
         auto it = self->subs_.find(Key(s.sid));
         if (it != self->subs_.end() && it->get() == &s) {
           self->subs_.erase(it);
+          self->account_->subscriptions().fetch_sub(1, std::memory_order_relaxed);
         }
       });
     }
@@ -416,8 +475,10 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
   counters().out_msgs.fetch_add(1, std::memory_order_relaxed);
   counters().out_bytes.fetch_add(bytes, std::memory_order_relaxed);
   // Server totals go to the publisher's worker: its loop is the one running this.
-  AddSingleWriter(publisher->stats_.out_msgs, 1);
-  AddSingleWriter(publisher->stats_.out_bytes, bytes);
+  if (publisher != nullptr) {
+    AddSingleWriter(publisher->stats_.out_msgs, 1);
+    AddSingleWriter(publisher->stats_.out_bytes, bytes);
+  }
   if (!op.reply.empty() && tracks_responses_.load(std::memory_order_acquire)) {
     loop().Post([self = std::static_pointer_cast<ClientSession>(shared_from_this()),
                  reply = std::string(op.reply)] {
@@ -431,6 +492,9 @@ void ClientSession::SendNoResponders(const protocol::PubOp& op) {
   // Only to a plain subscription of this very connection that matches the reply subject.
   sublist::SublistResultRef result = account_->sublist().Match(op.reply);
   for (const sublist::SubscriptionRef& ref : result->plain) {
+    if (static_cast<ServerSubscription&>(*ref).internal) {
+      continue;
+    }
     auto& sub = static_cast<ClientSubscription&>(*ref);
     if (sub.session.get() != this || sub.removed.load(std::memory_order_acquire)) {
       continue;
@@ -469,6 +533,12 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
     return true;
   }
+  int64_t account_max = account_->max_subscriptions().load(std::memory_order_relaxed);
+  if (account_max >= 0 &&
+      account_->subscriptions().load(std::memory_order_relaxed) >= account_max) {
+    SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
+    return true;
+  }
   auto sub = std::make_shared<ClientSubscription>();
   sub->subject = std::string(op.subject);
   sub->queue = std::string(op.queue);
@@ -483,6 +553,7 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     SendErr(protocol::ErrorText(ProtocolError::kInvalidSubject));
     return true;
   }
+  account_->subscriptions().fetch_add(1, std::memory_order_relaxed);
   subs_.insert(std::move(sub));
   if (connect_.verbose) {
     SendOk();
@@ -521,6 +592,7 @@ void ClientSession::RemoveSubscription(const std::shared_ptr<ClientSubscription>
   auto it = subs_.find(Key(sub->sid));
   if (it != subs_.end() && *it == sub) {
     subs_.erase(it);
+    account_->subscriptions().fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -530,6 +602,8 @@ void ClientSession::RemoveAllSubscriptions() {
       account_->sublist().Remove(sub);
     }
   }
+  account_->subscriptions().fetch_sub(static_cast<int64_t>(subs_.size()),
+                                      std::memory_order_relaxed);
   subs_.clear();
 }
 

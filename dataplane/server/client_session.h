@@ -22,6 +22,7 @@
 #include "dataplane/auth/permissions.h"
 #include "dataplane/protocol/client_parser.h"
 #include "dataplane/server/connection.h"
+#include "dataplane/server/internal_subscription.h"
 #include "dataplane/server/server_context.h"
 #include "dataplane/sublist/sublist.h"
 
@@ -32,12 +33,12 @@ class ClientSession;
 // A client's subscription as stored in the account Sublist. Immutable once inserted except
 // for the atomics. Kept alive by the Sublist, match results and the session's sid table.
 // Thread: any.
-struct ClientSubscription : public sublist::Subscription {
+struct ClientSubscription final : public ServerSubscription {
+  ClientSubscription() : ServerSubscription(false) {}
   std::shared_ptr<ClientSession> session;  // cleared only by destruction
   std::string sid;
   std::atomic<uint64_t> delivered{0};
   std::atomic<uint64_t> max_msgs{0};  // 0 = unlimited (UNSUB <sid> <max>)
-  std::atomic<bool> removed{false};
   // Set when this (wildcard) subscription covers subscribe-deny entries: deliveries on denied
   // subjects are dropped. Immutable, shareable across loops.
   std::shared_ptr<const auth::CompiledPermissions> deny_filter;
@@ -96,6 +97,12 @@ struct ConnectionSnapshot {
   std::string user;
 };
 
+// Publishes `op` into `account` as if a client of that account had published it: delivers to
+// its client subscriptions and runs its internal handlers (imports). Returns the number of
+// deliveries. Thread: the publisher's loop. Matches AccountRouter.
+size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
+                      int depth);
+
 // Owned by its Worker's session table (shared_ptr); subscriptions hold extra references while
 // they are alive. Thread: protocol handling on the owning loop; Deliver() and the atomics from
 // any loop.
@@ -126,6 +133,9 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
 
   ConnectionSnapshot Snapshot() const;
 
+  // The account this session is bound to ($G before CONNECT). Owning loop.
+  const std::shared_ptr<Account>& account() const { return account_; }
+
   // ClientOpSink.
   bool OnConnect(std::string_view json) override;
   bool OnPub(const protocol::PubOp& op) override;
@@ -141,6 +151,11 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void OnClosed(CloseReason reason) override;
 
  private:
+  friend size_t DeliverMatches(const sublist::SublistResult& result, ClientSession* publisher,
+                               const protocol::PubOp& op, int depth);
+  // Moves the session to the account its credentials name; false (and closed) when the
+  // account is unknown or full.
+  bool BindAccount(const std::string& name);
   // Appends one MSG/HMSG for `sub` to this session. Returns false when nothing was sent
   // (closed, echo off, auto-unsubscribed, denied). Thread: any.
   bool Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
@@ -172,7 +187,8 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   ServerContext& context_;
   WorkerStats& stats_;
   std::shared_ptr<const RuntimeConfig> config_;
-  Account* account_ = nullptr;
+  std::shared_ptr<Account> account_;
+  std::string identity_account_;  // from the last successful authentication
 
   protocol::ClientParser parser_;
   auth::ConnectOptions connect_;

@@ -138,6 +138,7 @@ absl::StatusOr<int> BindListener(const std::string& host, int port, int* bound_p
 
 Server::Server(options::Options options, const Clock& clock)
     : context_(std::make_unique<ServerContext>(clock, GenerateServerId())) {
+  context_->registry().set_router(&RouteToAccount);
   auto config = std::make_shared<RuntimeConfig>();
   config->options = std::make_shared<const options::Options>(std::move(options));
   context_->set_config(std::move(config));
@@ -170,6 +171,8 @@ absl::Status Server::Start() {
   config->authenticator = *std::move(authenticator);
   config->slow_auth = HasBcryptSecret(*opts);
   context_->set_config(std::move(config));
+  context_->registry().ApplyAll(opts->accounts, opts->mappings, opts->system_account,
+                                opts->no_system_account);
 
   int bound_port = 0;
   auto fd = BindListener(opts->host, opts->port, &bound_port);
@@ -296,7 +299,10 @@ ServerStats Server::Stats() const {
   }
   stats.connections = context_->connections().load(std::memory_order_relaxed);
   stats.total_connections = context_->total_connections().load(std::memory_order_relaxed);
-  stats.subscriptions = context_->global_account().sublist().count();
+  stats.subscriptions = 0;
+  for (const AccountInfo& account : context_->registry().List()) {
+    stats.subscriptions += static_cast<uint64_t>(account.subscriptions);
+  }
   return stats;
 }
 
@@ -362,6 +368,9 @@ absl::Status Server::Reload(const options::Options& options) {
   config->options = std::make_shared<const options::Options>(std::move(merged));
   config->authenticator = *std::move(authenticator);
   config->slow_auth = HasBcryptSecret(*config->options);
+  context_->registry().ApplyAll(config->options->accounts, config->options->mappings,
+                                config->options->system_account,
+                                config->options->no_system_account);
   context_->set_config(config);
   {
     MutexLock lock(&config_time_mu_);
