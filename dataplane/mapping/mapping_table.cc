@@ -51,20 +51,39 @@ bool MappingTable::Remove(std::string_view source) {
   return false;
 }
 
+namespace {
+
+std::string_view FirstToken(std::string_view subject) {
+  return subject.substr(0, subject.find('.'));
+}
+
+// A first source token starting with '*' ("*" itself, or nats-server's "*x" quirk) or ">" can
+// match any first subject token.
+bool MatchesAnyFirstToken(std::string_view first) {
+  return !first.empty() && (first[0] == '*' || first == ">");
+}
+
+}  // namespace
+
 void MappingTable::Reindex() {
-  first_tokens_.clear();
-  any_first_token_ = false;
+  by_first_token_.clear();
+  any_first_token_.clear();
   for (const WeightedMapping& m : mappings_) {
-    std::string_view src = m.source();
-    std::string_view first = src.substr(0, src.find('.'));
-    // A first source token starting with '*' ("*" itself, or nats-server's "*x" quirk) or ">"
-    // can match any first token.
-    if (first[0] == '*' || first == ">") {
-      any_first_token_ = true;
-      first_tokens_.clear();
-      return;
+    std::string_view first = FirstToken(m.source());
+    if (!MatchesAnyFirstToken(first)) {
+      by_first_token_.try_emplace(Absl(first));
     }
-    first_tokens_.emplace(first);
+  }
+  for (uint32_t i = 0; i < mappings_.size(); ++i) {
+    std::string_view first = FirstToken(mappings_[i].source());
+    if (MatchesAnyFirstToken(first)) {
+      any_first_token_.push_back(i);
+      for (auto& [token, list] : by_first_token_) {
+        list.push_back(i);
+      }
+    } else {
+      by_first_token_.find(Absl(first))->second.push_back(i);
+    }
   }
 }
 
@@ -72,12 +91,13 @@ bool MappingTable::Map(std::string_view subject, uint32_t roll, std::string* out
   if (mappings_.empty()) {
     return false;
   }
-  if (!any_first_token_ && !first_tokens_.contains(Absl(subject.substr(0, subject.find('.'))))) {
-    return false;
-  }
+  auto it = by_first_token_.find(Absl(FirstToken(subject)));
+  const std::vector<uint32_t>& candidates =
+      it == by_first_token_.end() ? any_first_token_ : it->second;
   absl::InlinedVector<std::string_view, 32> tokens;
   const WeightedMapping* match = nullptr;
-  for (const WeightedMapping& m : mappings_) {
+  for (uint32_t index : candidates) {
+    const WeightedMapping& m = mappings_[index];
     // As nats-server: a literal source is compared as a string first, and every source then by
     // subset match (which for literal sources only differs through the '*x' token quirk).
     if (!m.source_has_wildcard() && m.source() == subject) {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 
 #include "dataplane/mapping/weighted_mapping.h"
@@ -47,10 +47,12 @@ class MappingTable {
 
   std::string cluster_;
   std::vector<WeightedMapping> mappings_;
-  // First source tokens that can match, when every mapping's first source token is literal:
-  // a subject whose first token is not here matches nothing (the common "unmapped" case).
-  absl::flat_hash_set<std::string> first_tokens_;
-  bool any_first_token_ = false;
+  // Candidate mappings (indexes into mappings_, in table order) by the subject's first token:
+  // those whose source starts with that literal token merged with those whose first source
+  // token can match anything ("*", ">", or "*x"). A first token not in the map can only hit
+  // `any_first_token_`, which is empty in the common all-literal-prefix case.
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_first_token_;
+  std::vector<uint32_t> any_first_token_;
 };
 
 }  // namespace lattice::mapping

@@ -78,6 +78,24 @@ TEST(MappingTableTest, FirstTokenFastPathStillSeesWildcardFirstTokens) {
   EXPECT_EQ(MapOrSame(table, "x"), "all.x");
 }
 
+TEST(MappingTableTest, FirstTokenIndexKeepsTableOrderAcrossWildcardFirstTokens) {
+  MappingTable table;
+  ASSERT_TRUE(table.Add("a.y", "lit-before").ok());
+  ASSERT_TRUE(table.Add("*.x", "star.$1").ok());
+  ASSERT_TRUE(table.Add("a.x", "lit-after").ok());
+  ASSERT_TRUE(table.Add("b.*", "b-wild.$1").ok());
+  ASSERT_TRUE(table.Add("*x.q", "quirk").ok());  // literal source; "*x" matches any token
+  EXPECT_EQ(MapOrSame(table, "a.x"), "star.a");
+  EXPECT_EQ(MapOrSame(table, "a.y"), "lit-before");
+  EXPECT_EQ(MapOrSame(table, "b.x"), "star.b");
+  EXPECT_EQ(MapOrSame(table, "b.z"), "b-wild.z");
+  EXPECT_EQ(MapOrSame(table, "c.q"), "quirk");
+  EXPECT_EQ(MapOrSame(table, "c.z"), "c.z");
+  ASSERT_TRUE(table.Remove("*.x"));  // "*x.q" moves into slot 1
+  EXPECT_EQ(MapOrSame(table, "a.x"), "lit-after");
+  EXPECT_EQ(MapOrSame(table, "a.q"), "quirk");
+}
+
 TEST(MappingTableTest, WeightedDropAndClusterSelection) {
   MappingTable table("east");
   ASSERT_TRUE(table.Add("d", {{"d", 30, ""}}).ok());
