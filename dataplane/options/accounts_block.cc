@@ -12,6 +12,7 @@
 
 #include "common/base/status_macros.h"
 #include "dataplane/accounts/exports.h"
+#include "dataplane/mapping/mapping_table.h"
 #include "dataplane/options/options_internal.h"
 
 namespace lattice::options {
@@ -351,6 +352,19 @@ absl::StatusOr<std::vector<accounts::SubjectMapping>> ParseMappings(const Config
     } else {
       return value.Error("Unknown type for mapping destination");
     }
+    // Compile it as the server will, so a bad destination is a start-up error (nats-server).
+    std::vector<mapping::MapDest> dests;
+    for (const accounts::MappingDestination& d : mapping.destinations) {
+      mapping::MapDest dest;
+      dest.subject = d.subject;
+      dest.weight = static_cast<uint8_t>(d.weight_percent);
+      dest.cluster = d.cluster;
+      dests.push_back(std::move(dest));
+    }
+    mapping::MappingTable table;
+    if (absl::Status added = table.Add(source, dests); !added.ok())
+      return value.Error(
+          absl::StrCat("Error adding mapping for \"", source, "\": ", added.message()));
     out.push_back(std::move(mapping));
   }
   return out;

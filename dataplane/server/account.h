@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "common/base/mutex.h"
+#include "dataplane/mapping/mapping_table.h"
 #include "dataplane/sublist/sublist.h"
 
 namespace lattice::server {
@@ -34,6 +37,22 @@ class Account {
   std::atomic<int64_t>& max_subscriptions() { return max_subscriptions_; }
   std::atomic<int64_t>& max_payload() { return max_payload_; }
 
+  // Subject mappings applied to subjects published into this account (null = none).
+  // Publishers cache the table and re-read it when the generation changes, so the publish
+  // path pays one atomic load.
+  void set_mappings(std::shared_ptr<const mapping::MappingTable> table) {
+    MutexLock lock(&mu_);
+    mappings_ = std::move(table);
+    mappings_generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  std::shared_ptr<const mapping::MappingTable> mappings() const {
+    MutexLock lock(&mu_);
+    return mappings_;
+  }
+  uint64_t mappings_generation() const {
+    return mappings_generation_.load(std::memory_order_acquire);
+  }
+
   // False once the registry removed the account (its sessions are being closed).
   std::atomic<bool>& active() { return active_; }
 
@@ -46,6 +65,9 @@ class Account {
   std::atomic<int64_t> max_subscriptions_{-1};
   std::atomic<int64_t> max_payload_{-1};
   std::atomic<bool> active_{true};
+  mutable Mutex mu_;
+  std::shared_ptr<const mapping::MappingTable> mappings_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> mappings_generation_{1};
 };
 
 }  // namespace lattice::server

@@ -34,6 +34,11 @@ std::string NewResponseSubject() {
   return out;
 }
 
+uint32_t NextRoll() {
+  thread_local std::mt19937 rng(std::random_device{}());
+  return static_cast<uint32_t>(rng());
+}
+
 // Where a stream import puts an exporter's subject in the importer.
 std::string StreamLocalSubject(const accounts::StreamImport& imp, std::string_view subject) {
   if (!imp.to.empty()) {
@@ -149,6 +154,31 @@ size_t DeliverResponse(const ResponseRoute& route, const protocol::PubOp& op,
   return route.router(*importer, Rewritten(op, route.reply, op.reply), publisher, depth + 1);
 }
 
+// The account's mapping table, or null when it has none. Invalid mappings (possible from
+// JWTs; config files are checked by the parser) are skipped with a warning.
+std::shared_ptr<const mapping::MappingTable> BuildMappings(const accounts::AccountSpec& spec) {
+  if (spec.mappings.empty()) {
+    return nullptr;
+  }
+  auto table = std::make_shared<mapping::MappingTable>();
+  for (const accounts::SubjectMapping& m : spec.mappings) {
+    std::vector<mapping::MapDest> dests;
+    for (const accounts::MappingDestination& d : m.destinations) {
+      mapping::MapDest dest;
+      dest.subject = d.subject;
+      dest.weight = static_cast<uint8_t>(std::clamp(d.weight_percent, 0, 100));
+      dest.cluster = d.cluster;
+      dests.push_back(std::move(dest));
+    }
+    absl::Status added = table->Add(m.source, dests);
+    if (!added.ok()) {
+      LATTICE_LOG(kWarn) << "account " << spec.name << ": mapping \"" << m.source
+                         << "\" skipped: " << added.message();
+    }
+  }
+  return table;
+}
+
 }  // namespace
 
 AccountRegistry::AccountRegistry()
@@ -190,6 +220,7 @@ void AccountRegistry::ApplyLocked(accounts::AccountSpec spec) {
   account.max_subscriptions().store(spec.limits.max_subscriptions, std::memory_order_relaxed);
   account.max_payload().store(spec.limits.max_payload, std::memory_order_relaxed);
   account.active().store(true, std::memory_order_release);
+  account.set_mappings(BuildMappings(spec));
   it->second.spec = std::move(spec);
 }
 
@@ -235,6 +266,7 @@ void AccountRegistry::ApplyAll(const std::vector<accounts::AccountSpec>& specs,
     keep[system_account_] = true;
   }
   accounts_["$G"].spec.mappings = global_mappings;
+  global_->set_mappings(BuildMappings(accounts_["$G"].spec));
   for (auto it = accounts_.begin(); it != accounts_.end();) {
     if (keep.contains(it->first)) {
       ++it;
@@ -336,6 +368,16 @@ void AccountRegistry::RewireLocked() {
               return 0;
             }
             std::string subject = accounts::MapWildcards(state->local, state->remote, op.subject);
+            // nats-server applies the exporter's mappings to the imported subject.
+            if (auto table = exporter->mappings(); table != nullptr) {
+              std::string mapped;
+              if (table->Map(subject, NextRoll(), &mapped)) {
+                if (mapped.empty()) {
+                  return 0;
+                }
+                subject = std::move(mapped);
+              }
+            }
             if (op.reply.empty()) {
               return state->router(*exporter, Rewritten(op, subject, {}), publisher, depth + 1);
             }

@@ -232,5 +232,33 @@ TEST(AccountNoAuthUserTest, AnonymousClientsLandInTheNoAuthUsersAccount) {
   EXPECT_EQ(anon.ReadUntil("z\r\n"), "MSG from_a.feed.z 1 1\r\nz\r\n");
 }
 
+TEST(AccountMappingsTest, AccountAndGlobalMappingsRewritePublishedSubjects) {
+  options::Options o = TestOptions();
+  accounts::AccountSpec a;
+  a.name = "A";
+  a.mappings.push_back({"orders.*", {{"orders.new.$1", 100, ""}}});
+  o.accounts = {a};
+  o.mappings.push_back({"top", {{"moved", 100, ""}}});
+  o.users = {UserIn("a", "A"), UserIn("g", "")};
+  auto server = StartServer(o);
+  RawClient ca(server->port());
+  ca.Handshake(Connect("a"));
+  RawClient cg(server->port());
+  cg.Handshake(Connect("g"));
+  ca.Send("SUB orders.> 1\r\n");
+  cg.Send("SUB > 1\r\n");
+  ca.Sync();
+  cg.Sync();
+  ca.Send("PUB orders.7 1\r\nx\r\n");
+  EXPECT_EQ(ca.ReadUntil("x\r\n"), "MSG orders.new.7 1 1\r\nx\r\n");
+  cg.Send("PUB top 1\r\ny\r\n");
+  EXPECT_EQ(cg.ReadUntil("y\r\n"), "MSG moved 1 1\r\ny\r\n");
+  // Live change: the publisher's cached table follows the account's generation.
+  a.mappings = {{"orders.*", {{"o.$1", 100, ""}}}};
+  server->context().registry().Apply(a);
+  ca.Send("PUB orders.8 1\r\nz\r\n");
+  EXPECT_EQ(ca.Sync(), "");  // "o.8" is outside orders.>
+}
+
 }  // namespace
 }  // namespace lattice::server

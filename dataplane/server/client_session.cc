@@ -272,6 +272,7 @@ bool ClientSession::BindAccount(const std::string& name) {
   account_->connections().fetch_sub(1, std::memory_order_relaxed);
   account_ = std::move(target);
   l1_result_.reset();
+  mappings_generation_ = 0;
   int64_t max_payload = account_->max_payload().load(std::memory_order_relaxed);
   if (max_payload >= 0 && max_payload < config_->options->max_payload) {
     protocol::ParserLimits limits = ParserLimitsFrom(*config_);
@@ -343,10 +344,28 @@ bool ClientSession::ReadyForOps() {
   return true;
 }
 
-bool ClientSession::OnPub(const protocol::PubOp& op) {
+bool ClientSession::OnPub(const protocol::PubOp& in) {
   if (!ReadyForOps()) {
     return false;
   }
+  // Account subject mappings come first: permissions and routing see the mapped subject.
+  uint64_t mappings_generation = account_->mappings_generation();
+  if (mappings_generation != mappings_generation_) {
+    mappings_ = account_->mappings();
+    mappings_generation_ = mappings_generation;
+  }
+  protocol::PubOp mapped;
+  const protocol::PubOp* pub = &in;
+  if (mappings_ != nullptr &&
+      mappings_->Map(in.subject, static_cast<uint32_t>(NextRandom()), &mapped_subject_)) {
+    if (mapped_subject_.empty()) {
+      return true;  // the weighted choice was "drop"
+    }
+    mapped = in;
+    mapped.subject = mapped_subject_;
+    pub = &mapped;
+  }
+  const protocol::PubOp& op = *pub;
   if (op.has_headers && !connect_.headers) {
     Close(CloseReason::kProtocolViolation);  // HPUB without negotiated headers: silent close
     return false;

@@ -206,6 +206,11 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::atomic<bool> tracks_responses_{false};
 
   absl::flat_hash_set<std::shared_ptr<ClientSubscription>, SidHash, SidEq> subs_;
+  // The account's mapping table as of mappings_generation_, and the mapped subject's buffer.
+  std::shared_ptr<const mapping::MappingTable> mappings_;
+  uint64_t mappings_generation_ = 0;
+  std::string mapped_subject_;
+
   std::string l1_subject_;
   sublist::SublistResultRef l1_result_;
   uint64_t l1_generation_ = 0;
