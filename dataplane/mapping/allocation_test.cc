@@ -9,10 +9,23 @@
 #include "dataplane/mapping/mapping_table.h"
 #include "dataplane/mapping/subject_transform.h"
 
+// Sanitizers bring their own allocator; replacing operator new there trips their checks.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LATTICE_MAPPING_COUNT_ALLOCATIONS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LATTICE_MAPPING_COUNT_ALLOCATIONS 0
+#endif
+#endif
+#ifndef LATTICE_MAPPING_COUNT_ALLOCATIONS
+#define LATTICE_MAPPING_COUNT_ALLOCATIONS 1
+#endif
+
 namespace {
 size_t g_allocations = 0;
 }  // namespace
 
+#if LATTICE_MAPPING_COUNT_ALLOCATIONS
 void* operator new(size_t n) {
   ++g_allocations;
   void* p = std::malloc(n == 0 ? 1 : n);
@@ -27,11 +40,15 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, size_t) noexcept {
   std::free(p);
 }
+#endif
 
 namespace lattice::mapping {
 namespace {
 
 TEST(AllocationTest, ApplyAndMapDoNotAllocateIntoAReservedOutput) {
+  if (!LATTICE_MAPPING_COUNT_ALLOCATIONS) {
+    GTEST_SKIP() << "allocation counting is off under sanitizers";
+  }
   auto t = SubjectTransform::Create(
       "a.*.*.>", "b.{{partition(7,1,2)}}.{{split(2,-)}}.{{sliceFromLeft(1,2)}}.$1.>");
   ASSERT_TRUE(t.ok()) << t.status();
