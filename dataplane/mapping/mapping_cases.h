@@ -61,8 +61,18 @@ inline std::vector<MappingCase> ObservedCases() {
       {"sll3.*", {To("sll3out.{{sliceFromLeft(1,2)}}")}, "sll3.a", "sll3out.a"},
       {"slr.*", {To("slrout.{{sliceFromRight(1,2)}}")}, "slr.abcde", "slrout.a.bc.de"},
       {"slr2.*", {To("slr2out.{{sliceFromRight(1,3)}}")}, "slr2.abcdef", "slr2out.abc.def"},
-      // A source token that only starts with '*' matches any token.
+      // A source token that only starts with '*' matches any token, in wildcard and literal
+      // sources alike.
       {"star.*x.*", {To("starout.$1")}, "star.zz.q", "starout.q"},
+      {"qk.*x", {To("qkout")}, "qk.zz", "qkout"},
+      // Signed and out-of-range-low wildcard numbers.
+      {"sign.*", {To("signout.$+1")}, "sign.v", "signout.v"},
+      {"neg.*", {To("negout.{{wildcard(-3)}}.$1")}, "neg.v", "negout.neg.v"},
+      {"bigslice.*",
+       {To("bigsliceout.{{sliceFromRight(1,9)}}")},
+       "bigslice.abc",
+       "bigsliceout.abc"},
+      {"utf.*", {To("utfout.{{split(1,)}}")}, "utf.\xC3\xA9z", "utfout.\xC3\xA9.z"},
       // Deterministic weights: 0% with the source listed drops; 0% elsewhere leaves the rest
       // (100%) unchanged; a list for another cluster falls back to the (identity) default.
       {"wdrop", {To("wdrop", 0)}, "wdrop", std::nullopt},
