@@ -56,7 +56,8 @@ void TokenizeSubject(std::string_view subject, Container* tokens) {
 
 // An immutable compiled mapping from one source pattern to one destination. Built once at config
 // time (Create), then shared read-only: Match/Apply are const and allocate nothing but `out`'s
-// growth. Owned by its WeightedMapping (or any caller). Thread: any (immutable after Create).
+// growth (for subjects of up to 32 tokens; longer ones spill the token array to the heap). Owned by
+// its WeightedMapping (or any caller). Thread: any (immutable after Create).
 class SubjectTransform {
  public:
   // Compiles a mapping. Checks, in nats-server's order: the destination as a mapping destination
