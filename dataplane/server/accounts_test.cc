@@ -3,9 +3,11 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "common/nkeys/nkeys.h"
 #include "dataplane/server/test_client.h"
 
 namespace lattice::server {
@@ -258,6 +260,78 @@ TEST(AccountMappingsTest, AccountAndGlobalMappingsRewritePublishedSubjects) {
   server->context().registry().Apply(a);
   ca.Send("PUB orders.8 1\r\nz\r\n");
   EXPECT_EQ(ca.Sync(), "");  // "o.8" is outside orders.>
+}
+
+// Connects as an nkey user: signs the INFO nonce with `key`.
+void ConnectNkey(RawClient& client, const nkeys::KeyPair& key) {
+  std::string info = client.ReadInfo();
+  size_t at = info.find("\"nonce\":\"");
+  ASSERT_NE(at, std::string::npos) << info;
+  at += 9;
+  std::string nonce = info.substr(at, info.find('"', at) - at);
+  absl::StatusOr<std::string> sig = key.Sign(nonce);
+  ASSERT_TRUE(sig.ok());
+  std::string encoded;
+  absl::WebSafeBase64Escape(absl::string_view(sig->data(), sig->size()), &encoded);
+  client.Send("CONNECT {\"verbose\":false,\"nkey\":\"" + key.public_key().str() + "\",\"sig\":\"" +
+              encoded + "\"}\r\n");
+  ASSERT_EQ(client.Sync(), "");
+}
+
+TEST(AccountHooksTest, RevokeUserClosesOnlyThatKeysSessions) {
+  absl::StatusOr<nkeys::KeyPair> k1 = nkeys::KeyPair::Generate(nkeys::KeyType::kUser);
+  absl::StatusOr<nkeys::KeyPair> k2 = nkeys::KeyPair::Generate(nkeys::KeyType::kUser);
+  ASSERT_TRUE(k1.ok() && k2.ok());
+  options::Options o = TestOptions();
+  accounts::AccountSpec a;
+  a.name = "A";
+  o.accounts = {a};
+  options::User u1;
+  u1.nkey = k1->public_key().str();
+  u1.account = "A";
+  options::User u2 = u1;
+  u2.nkey = k2->public_key().str();
+  o.users = {u1, u2};
+  auto server = StartServer(o);
+  RawClient c1(server->port());
+  ConnectNkey(c1, *k1);
+  RawClient c2(server->port());
+  ConnectNkey(c2, *k2);
+
+  server->RevokeUser("B", k1->public_key().str(), 0);  // another account: nothing happens
+  EXPECT_EQ(c1.Sync(), "");
+  server->RevokeUser("A", k1->public_key().str(), 0);
+  std::string rest;
+  EXPECT_TRUE(c1.WaitForClose(&rest));
+  EXPECT_THAT(rest, HasSubstr("-ERR 'User Authentication Revoked'"));
+  EXPECT_EQ(c2.Sync(), "");
+
+  // Applying a spec with "*" revoked closes every user of the account.
+  a.revoked_users["*"] = 0;
+  server->ApplyAccount(a);
+  EXPECT_TRUE(c2.WaitForClose(&rest));
+  EXPECT_THAT(rest, HasSubstr("-ERR 'User Authentication Revoked'"));
+}
+
+TEST(AccountHooksTest, RemovedAccountClosesItsConnections) {
+  options::Options o = ThreeAccounts(accounts::ResponseType::kSingleton);
+  auto server = StartServer(o);
+  RawClient c(server->port());
+  c.Handshake(Connect("c"));
+  RawClient b(server->port());
+  b.Handshake(Connect("b"));
+  server->RemoveAccount("C");
+  std::string rest;
+  EXPECT_TRUE(c.WaitForClose(&rest));
+  EXPECT_THAT(rest, HasSubstr("-ERR 'Account Authentication Expired'"));
+  EXPECT_EQ(b.Sync(), "");
+  EXPECT_EQ(server->context().registry().Find("C"), nullptr);
+  // A new login for the removed account is refused.
+  RawClient again(server->port());
+  again.ReadInfo();
+  again.Send("CONNECT " + Connect("c") + "\r\nPING\r\n");
+  EXPECT_TRUE(again.WaitForClose(&rest));
+  EXPECT_THAT(rest, HasSubstr("Authorization Violation"));
 }
 
 }  // namespace

@@ -206,6 +206,9 @@ bool ClientSession::ApplyAuthOutcome(const auth::AuthOutcome& outcome) {
   }
   user_ = outcome.identity.user;
   identity_account_ = outcome.identity.account;
+  user_public_key_ = outcome.identity.user_public_key;
+  issued_at_unix_ = outcome.identity.issued_at_unix;
+  expires_unix_ = outcome.identity.expires_unix;
   perms_.Reset(outcome.identity.permissions);
   bool responses =
       outcome.identity.permissions != nullptr && outcome.identity.permissions->allow_responses();
@@ -264,7 +267,7 @@ bool ClientSession::BindAccount(const std::string& name) {
     target->connections().fetch_sub(1, std::memory_order_acq_rel);
     // nats-server: -ERR and close with MaxAccountConnectionsExceeded.
     SendErr("maximum account active connections exceeded");
-    Close(CloseReason::kMaxConnectionsExceeded);
+    Close(CloseReason::kMaxAccountConnectionsExceeded);
     return false;
   }
   // No subscriptions exist yet: CONNECT comes first whenever credentials are checked.
@@ -282,10 +285,47 @@ bool ClientSession::BindAccount(const std::string& name) {
   return true;
 }
 
+void ClientSession::CloseWithError(std::string_view text, CloseReason reason) {
+  if (closed()) {
+    return;
+  }
+  SendErr(text);
+  Close(reason);
+}
+
+void ClientSession::ArmExpiryTimer() {
+  if (expiry_timer_ != 0) {
+    loop().CancelTimer(expiry_timer_);
+    expiry_timer_ = 0;
+  }
+  if (expires_unix_ <= 0) {
+    return;
+  }
+  int64_t now_nanos = UnixNanosNow();
+  int64_t left_nanos = expires_unix_ * 1000000000 - now_nanos;
+  if (left_nanos <= 0) {
+    // nats-server: -ERR 'User Authentication Expired', closed as AuthenticationExpired.
+    CloseWithError("User Authentication Expired", CloseReason::kAuthenticationExpired);
+    return;
+  }
+  std::weak_ptr<Connection> weak = weak_from_this();
+  expiry_timer_ = loop().AddTimer(std::chrono::nanoseconds(left_nanos), [weak] {
+    if (auto self = weak.lock()) {
+      auto* session = static_cast<ClientSession*>(self.get());
+      session->expiry_timer_ = 0;
+      session->CloseWithError("User Authentication Expired", CloseReason::kAuthenticationExpired);
+    }
+  });
+}
+
 void ClientSession::CompleteConnect() {
   if (auth_timer_ != 0) {
     loop().CancelTimer(auth_timer_);
     auth_timer_ = 0;
+  }
+  ArmExpiryTimer();
+  if (closed()) {
+    return;
   }
   echo_.store(connect_.echo, std::memory_order_release);
   headers_.store(connect_.headers, std::memory_order_release);
@@ -713,6 +753,16 @@ void ClientSession::ApplyConfig(const RuntimeConfig& config) {
   if (auth_changed && connect_received_ && !Authenticate()) {
     // nats-server 2.9.10 closes a client whose credentials a reload removed without an -ERR.
     Close(CloseReason::kAuthenticationViolation);
+    return;
+  }
+  if (connect_received_ && (identity_account_.empty() ? std::string(auth::kGlobalAccount)
+                                                      : identity_account_) != account_->name()) {
+    // A reload moved the user to another account: reconnect it there (nats-server closes).
+    Close(CloseReason::kAuthenticationViolation);
+    return;
+  }
+  if (!account_->active().load(std::memory_order_acquire)) {
+    CloseWithError("Account Authentication Expired", CloseReason::kAuthenticationExpired);
   }
 }
 
@@ -732,6 +782,10 @@ void ClientSession::OnClosed(CloseReason reason) {
   if (ping_timer_ != 0) {
     loop().CancelTimer(ping_timer_);
     ping_timer_ = 0;
+  }
+  if (expiry_timer_ != 0) {
+    loop().CancelTimer(expiry_timer_);
+    expiry_timer_ = 0;
   }
   if (account_ != nullptr) {
     RemoveAllSubscriptions();

@@ -135,6 +135,12 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
 
   // The account this session is bound to ($G before CONNECT). Owning loop.
   const std::shared_ptr<Account>& account() const { return account_; }
+  // From the authenticated Identity (empty / 0 when not an nkey or JWT user). Owning loop.
+  const std::string& user_public_key() const { return user_public_key_; }
+  int64_t issued_at_unix() const { return issued_at_unix_; }
+
+  // Sends -ERR '<text>' and closes (revocation, account removal). Owning loop.
+  void CloseWithError(std::string_view text, CloseReason reason);
 
   // ClientOpSink.
   bool OnConnect(std::string_view json) override;
@@ -173,6 +179,8 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void ArmPingTimer(ClockDuration delay);
   void OnPingTimer();
   void OnAuthTimeout();
+  // Arms the credentials-expiry timer (expires_unix_), replacing any earlier one.
+  void ArmExpiryTimer();
   bool Authenticate();
   // Applies a successful outcome (user, permissions); false when it failed.
   bool ApplyAuthOutcome(const auth::AuthOutcome& outcome);
@@ -189,6 +197,10 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::shared_ptr<const RuntimeConfig> config_;
   std::shared_ptr<Account> account_;
   std::string identity_account_;  // from the last successful authentication
+  std::string user_public_key_;
+  int64_t issued_at_unix_ = 0;
+  int64_t expires_unix_ = 0;
+  TimerId expiry_timer_ = 0;
 
   protocol::ClientParser parser_;
   auth::ConnectOptions connect_;

@@ -57,6 +57,12 @@ std::string_view CloseReasonText(CloseReason reason) {
       return "Server Shutdown";
     case CloseReason::kLameDuck:
       return "Lame Duck Mode";
+    case CloseReason::kAuthenticationExpired:
+      return "Authentication Expired";
+    case CloseReason::kRevocation:
+      return "Credentials Revoked";
+    case CloseReason::kMaxAccountConnectionsExceeded:
+      return "Maximum Account Connections Exceeded";
   }
   return "Unknown";
 }

@@ -31,6 +31,9 @@ enum class CloseReason : uint8_t {
   kReadError,
   kServerShutdown,
   kLameDuck,
+  kAuthenticationExpired,  // user JWT expired, or its account was removed
+  kRevocation,             // the user's credentials were revoked
+  kMaxAccountConnectionsExceeded,
 };
 std::string_view CloseReasonText(CloseReason reason);
 

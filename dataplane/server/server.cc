@@ -447,4 +447,52 @@ void Server::RunLameDuck() {
   }
 }
 
+void Server::ForEachSession(std::function<void(ClientSession&)> fn) {
+  auto shared = std::make_shared<std::function<void(ClientSession&)>>(std::move(fn));
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->loop.Post([w, shared] {
+      for (auto& [cid, session] : w->sessions) {
+        if (!session->closed()) {
+          (*shared)(*session);
+        }
+      }
+    });
+  }
+}
+
+void Server::ApplyAccount(accounts::AccountSpec spec) {
+  std::string name = spec.name;
+  std::vector<std::pair<std::string, int64_t>> revoked(spec.revoked_users.begin(),
+                                                       spec.revoked_users.end());
+  context_->registry().Apply(std::move(spec));
+  for (const auto& [key, before] : revoked) {
+    RevokeUser(name, key, before);
+  }
+}
+
+void Server::RemoveAccount(const std::string& name) {
+  context_->registry().Remove(name);
+  ForEachSession([name](ClientSession& session) {
+    if (session.account()->name() == name) {
+      session.CloseWithError("Account Authentication Expired", CloseReason::kAuthenticationExpired);
+    }
+  });
+}
+
+void Server::RevokeUser(const std::string& account, const std::string& user_key,
+                        int64_t issued_at_or_before_unix) {
+  ForEachSession([account, user_key, issued_at_or_before_unix](ClientSession& session) {
+    if (session.account()->name() != account || session.user_public_key().empty()) {
+      return;
+    }
+    if (user_key != "*" && session.user_public_key() != user_key) {
+      return;
+    }
+    if (session.issued_at_unix() <= issued_at_or_before_unix) {
+      session.CloseWithError("User Authentication Revoked", CloseReason::kRevocation);
+    }
+  });
+}
+
 }  // namespace lattice::server
