@@ -334,9 +334,8 @@ absl::StatusOr<std::string> RenderConnz(const std::string& server_id,
   }
   const std::string* account = Find(query, "acc");
   const std::string* user = Find(query, "user");
-  if (!*auth && (account != nullptr || user != nullptr)) {
-    return absl::InvalidArgumentError("filter by user or account only allowed with auth option");
-  }
+  // nats-server 2.9.10 means to refuse acc/user filters without auth=1 but tests the
+  // filters before reading them, so they always apply; so do we.
   const std::string* sort = Find(query, "sort");
   if (auto status = SortConnections(sort != nullptr ? *sort : "", now, conns); !status.ok()) {
     return status;

@@ -32,7 +32,8 @@ class Account {
   // Client subscriptions in this account (internal ones are not counted).
   std::atomic<int64_t>& subscriptions() { return subscriptions_; }
 
-  // Limits (-1 = unlimited), updated live by the registry.
+  // Limits (-1 = unlimited), updated live by the registry. max_subscriptions and max_payload
+  // bound each connection of the account (nats-server's per-client application).
   std::atomic<int64_t>& max_connections() { return max_connections_; }
   std::atomic<int64_t>& max_subscriptions() { return max_subscriptions_; }
   std::atomic<int64_t>& max_payload() { return max_payload_; }

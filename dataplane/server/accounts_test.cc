@@ -220,6 +220,26 @@ TEST(AccountLimitsTest, ConnectionsSubscriptionsAndPayload) {
   EXPECT_THAT(rest, HasSubstr("-ERR 'maximum account active connections exceeded'"));
 }
 
+TEST(AccountLimitsTest, MaxSubscriptionsBoundsEachConnection) {
+  options::Options o = TestOptions();
+  accounts::AccountSpec a;
+  a.name = "A";
+  a.limits.max_subscriptions = 1;
+  o.accounts = {a};
+  o.users = {UserIn("a", "A")};
+  auto server = StartServer(o);
+  RawClient first(server->port());
+  first.Handshake(Connect("a"));
+  RawClient second(server->port());
+  second.Handshake(Connect("a"));
+  first.Send("SUB x 1\r\n");
+  EXPECT_EQ(first.Sync(), "");
+  second.Send("SUB x 1\r\n");
+  EXPECT_EQ(second.Sync(), "");
+  second.Send("SUB y 2\r\n");
+  EXPECT_EQ(second.Sync(), "-ERR 'maximum subscriptions exceeded'\r\n");
+}
+
 TEST(AccountNoAuthUserTest, AnonymousClientsLandInTheNoAuthUsersAccount) {
   options::Options o = ThreeAccounts(accounts::ResponseType::kSingleton);
   o.no_auth_user = "b";

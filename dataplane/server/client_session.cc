@@ -592,9 +592,9 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
     return true;
   }
+  // The account's max_subscriptions bounds each connection, as nats-server applies it.
   int64_t account_max = account_->max_subscriptions().load(std::memory_order_relaxed);
-  if (account_max >= 0 &&
-      account_->subscriptions().load(std::memory_order_relaxed) >= account_max) {
+  if (account_max >= 0 && static_cast<int64_t>(subs_.size()) >= account_max) {
     SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
     return true;
   }

@@ -293,6 +293,18 @@ TEST_P(AccountsTest, AccountzListsAccountsAndImports) {
   EXPECT_EQ(b["mappings"]["m.in"][0]["subject"], "m.out");
   EXPECT_EQ(b["mappings"]["m.in"][0]["weight"], 100);
 
+  // /connz?acc= filters by account; the account field shows with auth=1.
+  Clients clients(*server);
+  ASSERT_OK_AND_ASSIGN(auto client_a, clients.As("a", "pa"));
+  ASSERT_OK_AND_ASSIGN(auto client_b, clients.As("b", "pb"));
+  ASSERT_OK_AND_ASSIGN(std::string connz, HttpGet(server->http_port(), "/connz?acc=A&auth=1",
+                                                  std::chrono::seconds(5)));
+  j = nlohmann::json::parse(connz, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << connz;
+  EXPECT_EQ(j["num_connections"], 1) << connz;
+  ASSERT_EQ(j["connections"].size(), 1u) << connz;
+  EXPECT_EQ(j["connections"][0]["account"], "A") << connz;
+
   ASSERT_OK_AND_ASSIGN(std::string a_detail,
                        HttpGet(server->http_port(), "/accountz?acc=A", std::chrono::seconds(5)));
   j = nlohmann::json::parse(a_detail, nullptr, false);
