@@ -324,6 +324,44 @@ TEST_P(AccountsTest, AccountzListsAccountsAndImports) {
       << a_detail;
 }
 
+// A responder that may publish nothing but responses answers through a service import: the
+// rewritten _R_ reply counts as a response (allow_responses), a second answer does not.
+TEST_P(AccountsTest, AllowResponsesAcrossAServiceImport) {
+  constexpr char kResponses[] = R"(
+accounts {
+  A {
+    users: [{user: r, password: pr, permissions: {publish: {deny: ">"}, allow_responses: true}}]
+    exports: [{service: "svc"}]
+  }
+  B {
+    users: [{user: b, password: pb}]
+    imports: [{service: {account: A, subject: "svc"}}]
+  }
+}
+)";
+  START_SERVER_OR_FAIL(server, {.config_text = kResponses});
+  Clients clients(*server);
+  ASSERT_OK_AND_ASSIGN(auto r, clients.As("r", "pr"));
+  ASSERT_OK_AND_ASSIGN(auto b, clients.As("b", "pb"));
+  ASSERT_OK(r->Send("SUB svc 1\r\n"));
+  ASSERT_OK(r->Sync().status());
+  ASSERT_OK(b->Send("SUB _INBOX.b 9\r\nPUB svc _INBOX.b 1\r\nq\r\n"));
+  ASSERT_OK_AND_ASSIGN(auto got, r->ReadUntil("MSG"));
+  std::string reply = got.back().line.substr(std::string("MSG svc 1 ").size());
+  reply = reply.substr(0, reply.find(' '));
+  ASSERT_OK(r->Send("PUB " + reply + " 1\r\nx\r\n"));
+  ASSERT_OK_AND_ASSIGN(auto answered, b->ReadUntil("MSG"));
+  EXPECT_EQ(answered.back().line, "MSG _INBOX.b 9 1");
+  // Responses used up (max 1), and other subjects stay denied.
+  ASSERT_OK(r->Send("PUB " + reply + " 1\r\ny\r\nPUB other 1\r\nz\r\n"));
+  ASSERT_OK_AND_ASSIGN(auto errors, r->Sync());
+  EXPECT_EQ(MsgLines(errors), (std::vector<std::string>{
+                                  "-ERR 'Permissions Violation for Publish to \"" + reply + "\"'",
+                                  "-ERR 'Permissions Violation for Publish to \"other\"'"}));
+  ASSERT_OK_AND_ASSIGN(auto rest, b->Sync());
+  EXPECT_TRUE(MsgLines(rest).empty()) << DescribeOps(rest);
+}
+
 // Reload (SIGHUP) adds a stream import: the importer's existing connection starts receiving
 // without reconnecting.
 TEST_P(AccountsTest, ReloadAddsAnImportToLiveConnections) {
