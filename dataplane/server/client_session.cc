@@ -420,6 +420,9 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
   if (connect_.pedantic && !sublist::IsValidLiteralSubject(op.subject)) {
     SendErr(protocol::ErrorText(ProtocolError::kInvalidPublishSubject));  // still delivered
   }
+  if (tracks_responses_.load(std::memory_order_relaxed)) {
+    ApplyDeliveredReplies();
+  }
   if (perms_.compiled() != nullptr && !perms_.CanPublish(op.subject, context_.clock().Now())) {
     SendErr(auth::PublishViolationText(op.subject));
     return true;
@@ -539,12 +542,31 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
     AddSingleWriter(publisher->stats_.out_bytes, bytes);
   }
   if (!op.reply.empty() && tracks_responses_.load(std::memory_order_acquire)) {
-    loop().Post([self = std::static_pointer_cast<ClientSession>(shared_from_this()),
-                 reply = std::string(op.reply)] {
-      self->perms_.OnDelivered(reply, self->context_.clock().Now());
-    });
+    // Recorded before the MSG can reach the client, so its answer always finds the grant
+    // (a Post could run after the answer was read on the owning loop).
+    MutexLock lock(&replies_mu_);
+    if (delivered_replies_.size() >= auth::ConnectionPermissions::kMaxReplies) {
+      delivered_replies_.erase(
+          delivered_replies_.begin(),
+          delivered_replies_.begin() + auth::ConnectionPermissions::kPruneCount);
+    }
+    delivered_replies_.emplace_back(std::string(op.reply), context_.clock().Now());
   }
   return true;
+}
+
+void ClientSession::ApplyDeliveredReplies() {
+  std::vector<std::pair<std::string, ClockTime>> replies;
+  {
+    MutexLock lock(&replies_mu_);
+    if (delivered_replies_.empty()) {
+      return;
+    }
+    replies.swap(delivered_replies_);
+  }
+  for (const auto& [reply, when] : replies) {
+    perms_.OnDelivered(reply, when);
+  }
 }
 
 void ClientSession::SendNoResponders(const protocol::PubOp& op) {

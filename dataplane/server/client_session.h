@@ -12,11 +12,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 
+#include "common/base/mutex.h"
 #include "dataplane/auth/authenticator.h"
 #include "dataplane/auth/connect_options.h"
 #include "dataplane/auth/permissions.h"
@@ -174,6 +176,8 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void SendOk();
   void SendInfo();
   void SendNoResponders(const protocol::PubOp& op);
+  // Moves replies recorded by delivering loops into perms_ (allow_responses). Owning loop.
+  void ApplyDeliveredReplies();
   void RemoveSubscription(const std::shared_ptr<ClientSubscription>& sub);
   void RemoveAllSubscriptions();
   void ArmPingTimer(ClockDuration delay);
@@ -216,6 +220,10 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::atomic<bool> echo_{true};
   std::atomic<bool> headers_{false};
   std::atomic<bool> tracks_responses_{false};
+  // allow_responses: reply subjects delivered to this session by any loop, applied to perms_
+  // before the next publish check.
+  Mutex replies_mu_;
+  std::vector<std::pair<std::string, ClockTime>> delivered_replies_ ABSL_GUARDED_BY(replies_mu_);
 
   absl::flat_hash_set<std::shared_ptr<ClientSubscription>, SidHash, SidEq> subs_;
   // The account's mapping table as of mappings_generation_, and the mapped subject's buffer.
