@@ -5,6 +5,8 @@
 #include <chrono>
 #include <random>
 
+#include "absl/base/attributes.h"
+
 #include "common/base/check.h"
 #include "common/base/log.h"
 #include "dataplane/auth/permission_errors.h"
@@ -384,6 +386,42 @@ bool ClientSession::ReadyForOps() {
   return true;
 }
 
+// Inlined into OnPub: the same-account publish path must not pay a call per message.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t DeliverMatches(const sublist::SublistResult& result,
+                                                          ClientSession* publisher,
+                                                          const protocol::PubOp& op, int depth) {
+  size_t delivered = 0;
+  for (const sublist::SubscriptionRef& ref : result.plain) {
+    auto& sub = static_cast<ServerSubscription&>(*ref);
+    if (sub.internal) {
+      if (!sub.removed.load(std::memory_order_acquire)) {
+        delivered += static_cast<InternalSubscription&>(sub).handler(op, publisher, depth);
+      }
+      continue;
+    }
+    auto& client = static_cast<ClientSubscription&>(sub);
+    if (client.session->Deliver(ref, publisher, op)) {
+      ++delivered;
+    }
+  }
+  for (const sublist::QueueGroup& group : result.queue_groups) {
+    size_t n = group.members.size();
+    if (n == 0) {
+      continue;
+    }
+    size_t start = NextRandom() % n;
+    for (size_t i = 0; i < n; ++i) {
+      const sublist::SubscriptionRef& ref = group.members[(start + i) % n];
+      auto& client = static_cast<ClientSubscription&>(*ref);
+      if (client.session->Deliver(ref, publisher, op)) {
+        ++delivered;
+        break;
+      }
+    }
+  }
+  return delivered;
+}
+
 bool ClientSession::OnPub(const protocol::PubOp& in) {
   if (!ReadyForOps()) {
     return false;
@@ -448,40 +486,6 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
     SendNoResponders(op);
   }
   return !closed();
-}
-
-size_t DeliverMatches(const sublist::SublistResult& result, ClientSession* publisher,
-                      const protocol::PubOp& op, int depth) {
-  size_t delivered = 0;
-  for (const sublist::SubscriptionRef& ref : result.plain) {
-    auto& sub = static_cast<ServerSubscription&>(*ref);
-    if (sub.internal) {
-      if (!sub.removed.load(std::memory_order_acquire)) {
-        delivered += static_cast<InternalSubscription&>(sub).handler(op, publisher, depth);
-      }
-      continue;
-    }
-    auto& client = static_cast<ClientSubscription&>(sub);
-    if (client.session->Deliver(ref, publisher, op)) {
-      ++delivered;
-    }
-  }
-  for (const sublist::QueueGroup& group : result.queue_groups) {
-    size_t n = group.members.size();
-    if (n == 0) {
-      continue;
-    }
-    size_t start = NextRandom() % n;
-    for (size_t i = 0; i < n; ++i) {
-      const sublist::SubscriptionRef& ref = group.members[(start + i) % n];
-      auto& client = static_cast<ClientSubscription&>(*ref);
-      if (client.session->Deliver(ref, publisher, op)) {
-        ++delivered;
-        break;
-      }
-    }
-  }
-  return delivered;
 }
 
 size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
