@@ -94,6 +94,11 @@ bool WritePidFile(const std::string& path) {
 // Options the config and flag parser understands but this node cannot honour yet. Refused
 // rather than ignored: a node asked for a cluster must not silently run alone.
 absl::Status RefuseUnwiredFeatures(const options::Options& opts) {
+  if (!opts.operators.empty() || !opts.resolver.empty() || !opts.resolver_preload.empty()) {
+    return absl::FailedPreconditionError(
+        "operator mode (operator / resolver / resolver_preload) is not supported by lattice-node "
+        "yet; configure accounts with the accounts {} block instead");
+  }
   if (opts.cluster.port != 0 || !opts.cluster.routes.empty() || !opts.cluster.name.empty()) {
     return absl::UnimplementedError(
         "clustering (cluster {} / --cluster / --routes / --cluster_name) is not supported by "

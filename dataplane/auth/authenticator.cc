@@ -74,6 +74,7 @@ class NkeyUsersProvider final : public AuthProvider {
       return Reject(AuthFailure::kBadSignature, failure);
     }
     *identity = MakeIdentity(it->second);
+    identity->user_public_key = c.nkey;
     return Verdict::kAccepted;
   }
   bool NeedsNonce() const override { return true; }

@@ -39,6 +39,14 @@ struct Identity {
   std::string account{kGlobalAccount};  // "$G" until accounts arrive
   // Null = no restrictions. Otherwise give it to ConnectionPermissions::Reset.
   std::shared_ptr<const CompiledPermissions> permissions;
+  // For nkey and (operator mode) JWT users: the user's public key (U...), which revocations
+  // name. Empty for password/token users.
+  std::string user_public_key;
+  // JWT users: the JWT's issued-at (unix seconds), compared with revocation times; 0 otherwise.
+  int64_t issued_at_unix = 0;
+  // Unix seconds at which the session must end with -ERR 'User Authentication Expired'
+  // (JWT expiry); 0 = never.
+  int64_t expires_unix = 0;
 };
 
 // Why authentication failed; all map to -ERR 'Authorization Violation' on the wire, the

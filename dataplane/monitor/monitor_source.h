@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lattice::monitor {
@@ -62,8 +63,39 @@ struct SublistStats {
   double avg_fanout = 0;
 };
 
+// One export of an account as /accountz?acc= shows it.
+struct ExportSnapshot {
+  std::string subject;
+  bool service = false;
+  std::string response_type;  // services: "Singleton", "Streamed" or "Chunked"
+  bool token_required = false;
+  std::vector<std::string> approved_accounts;
+};
+
+// One import. For services `subject` is the importer's local subject and `to` the exporter's;
+// for streams `subject` is the exporter's and `local_subject` the importer's (nats-server).
+struct ImportSnapshot {
+  std::string subject;
+  std::string account;
+  std::string to;
+  std::string local_subject;
+  bool service = false;
+  bool invalid = false;
+  bool share = false;
+};
+
+struct MappingDestinationSnapshot {
+  std::string subject;
+  int weight = 100;  // cumulative, as nats-server lists them
+  std::string cluster;
+};
+
 struct AccountSnapshot {
   std::string name;
+  bool is_system = false;
+  std::vector<ExportSnapshot> exports;
+  std::vector<ImportSnapshot> imports;
+  std::vector<std::pair<std::string, std::vector<MappingDestinationSnapshot>>> mappings;
   Clock::time_point update_time;
   int64_t client_connections = 0;
   int64_t leafnode_connections = 0;

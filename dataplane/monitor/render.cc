@@ -340,9 +340,8 @@ absl::StatusOr<std::string> RenderConnz(const std::string& server_id,
   }
   const std::string* account = Find(query, "acc");
   const std::string* user = Find(query, "user");
-  if (!*auth && (account != nullptr || user != nullptr)) {
-    return absl::InvalidArgumentError("filter by user or account only allowed with auth option");
-  }
+  // nats-server 2.9.10 means to refuse acc/user filters without auth=1 but tests the
+  // filters before reading them, so they always apply; so do we.
   // `conns` may hold open and closed (stop set) connections; state picks (default open).
   const bool closed_only = state != nullptr && *state == "closed";
   const bool all = state != nullptr && *state == "all";
@@ -512,12 +511,58 @@ absl::StatusOr<std::string> RenderAccountz(const ServerSnapshot& server,
     Json detail;
     detail["account_name"] = account.name;
     detail["update_time"] = Rfc3339Nano(account.update_time);
+    if (account.is_system)
+      detail["is_system"] = true;
     detail["expired"] = false;
     detail["complete"] = true;
     detail["jetstream_enabled"] = false;
     detail["leafnode_connections"] = account.leafnode_connections;
     detail["client_connections"] = account.client_connections;
     detail["subscriptions"] = account.subscriptions;
+    if (!account.mappings.empty()) {
+      Json mappings = Json::object();
+      for (const auto& [source, dests] : account.mappings) {
+        Json list = Json::array();
+        for (const MappingDestinationSnapshot& d : dests) {
+          Json dest{{"subject", d.subject}, {"weight", d.weight}};
+          if (!d.cluster.empty())
+            dest["cluster"] = d.cluster;
+          list.push_back(dest);
+        }
+        mappings[source] = list;
+      }
+      detail["mappings"] = mappings;
+    }
+    if (!account.exports.empty()) {
+      Json exports = Json::array();
+      for (const ExportSnapshot& e : account.exports) {
+        Json j{{"subject", e.subject}, {"type", e.service ? "service" : "stream"}};
+        if (e.token_required)
+          j["token_req"] = true;
+        if (!e.response_type.empty())
+          j["response_type"] = e.response_type;
+        if (!e.approved_accounts.empty())
+          j["approved_accounts"] = e.approved_accounts;
+        exports.push_back(j);
+      }
+      detail["exports"] = exports;
+    }
+    if (!account.imports.empty()) {
+      Json imports = Json::array();
+      for (const ImportSnapshot& i : account.imports) {
+        Json j{{"subject", i.subject}, {"account", i.account}};
+        if (!i.to.empty())
+          j["to"] = i.to;
+        if (!i.local_subject.empty())
+          j["local_subject"] = i.local_subject;
+        j["type"] = i.service ? "service" : "stream";
+        j["invalid"] = i.invalid;
+        j["share"] = i.share;
+        j["tracking"] = false;
+        imports.push_back(j);
+      }
+      detail["imports"] = imports;
+    }
     detail["slow_consumers"] = account.slow_consumers;
     detail["sublist_stats"] = SublistStatsJson(account.sublist);
     json["account_detail"] = detail;

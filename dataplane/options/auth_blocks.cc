@@ -97,6 +97,8 @@ absl::StatusOr<std::optional<ResponsePermission>> ParseAllowResponses(const Conf
   return std::optional<ResponsePermission>(responses);
 }
 
+}  // namespace
+
 absl::StatusOr<User> ParseUser(const ConfigValue& v) {
   LATTICE_RETURN_IF_ERROR(ExpectMap(v, "a user"));
   User user;
@@ -113,9 +115,7 @@ absl::StatusOr<User> ParseUser(const ConfigValue& v) {
     } else if (k == "permission" || k == "permissions" || k == "authorization") {
       LATTICE_ASSIGN_OR_RETURN(user.permissions, ParsePermissions(value));
     } else if (k == "account") {
-      return value.Error(
-          "user \"account\" configures accounts, which Lattice does not support "
-          "yet");
+      LATTICE_ASSIGN_OR_RETURN(user.account, value.AsString());
     } else if (k == "allowed_connection_types" || k == "connection_types" || k == "clients") {
       return value.Error(absl::StrCat("\"", key,
                                       "\" configures connection type limits, which Lattice does "
@@ -130,8 +130,6 @@ absl::StatusOr<User> ParseUser(const ConfigValue& v) {
     return v.Error("nkey users cannot also have a user or password");
   return user;
 }
-
-}  // namespace
 
 absl::StatusOr<Permissions> ParsePermissions(const ConfigValue& v) {
   LATTICE_RETURN_IF_ERROR(ExpectMap(v, "permissions"));
@@ -202,7 +200,9 @@ absl::Status ParseAuthorization(const ConfigValue& v, Options* o) {
   o->username = user;
   o->password = pass;
   o->auth_token = token;
-  o->users = std::move(users);
+  // Users defined inside `accounts` may already be there (either block may come first).
+  o->users.insert(o->users.begin(), std::make_move_iterator(users.begin()),
+                  std::make_move_iterator(users.end()));
   o->default_permissions = std::move(defaults);
   return absl::OkStatus();
 }

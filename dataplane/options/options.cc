@@ -35,28 +35,16 @@ constexpr UnsupportedKey kUnsupportedTopLevel[] = {
     {"gateway", "gateways (superclusters)"},
     {"leafnodes", "leaf nodes"},
     {"leaf", "leaf nodes"},
-    {"accounts", "accounts"},
-    {"mappings", "subject mappings"},
-    {"maps", "subject mappings"},
-    {"operator", "operator JWT trust"},
-    {"operators", "operator JWT trust"},
     {"root", "operator JWT trust"},
     {"roots", "operator JWT trust"},
     {"root_operator", "operator JWT trust"},
     {"root_operators", "operator JWT trust"},
     {"trusted", "trusted operator keys"},
     {"trusted_keys", "trusted operator keys"},
-    {"resolver", "the account resolver"},
     {"account_resolver", "the account resolver"},
     {"accounts_resolver", "the account resolver"},
     {"resolver_tls", "the account resolver"},
-    {"resolver_preload", "the account resolver"},
     {"resolver_pinned_accounts", "the account resolver"},
-    {"system_account", "the system account"},
-    {"system", "the system account"},
-    {"no_system_account", "the system account"},
-    {"no_system", "the system account"},
-    {"no_sys_acc", "the system account"},
     {"https", "HTTPS monitoring"},
     {"https_port", "HTTPS monitoring"},
     {"ocsp", "OCSP stapling"},
@@ -144,6 +132,20 @@ absl::Status ApplyTopLevel(const std::string& key, const ConfigValue& v, Options
     return ParseAuthorization(v, o);
   } else if (k == "no_auth_user") {
     LATTICE_ASSIGN_OR_RETURN(o->no_auth_user, v.AsString());
+  } else if (k == "accounts") {
+    return ParseAccounts(v, o);
+  } else if (k == "mappings" || k == "maps") {
+    LATTICE_ASSIGN_OR_RETURN(o->mappings, ParseMappings(v));
+  } else if (k == "system_account" || k == "system") {
+    LATTICE_ASSIGN_OR_RETURN(o->system_account, v.AsString());
+  } else if (k == "no_system_account" || k == "no_system" || k == "no_sys_acc") {
+    LATTICE_ASSIGN_OR_RETURN(o->no_system_account, v.AsBool());
+  } else if (k == "operator" || k == "operators") {
+    return ParseOperators(v, o);
+  } else if (k == "resolver") {
+    LATTICE_ASSIGN_OR_RETURN(o->resolver, v.AsString());
+  } else if (k == "resolver_preload") {
+    return ParseResolverPreload(v, o);
   } else if (k == "tls") {
     LATTICE_ASSIGN_OR_RETURN(o->tls, ParseTls(v));
   } else if (k == "cluster") {
@@ -243,6 +245,25 @@ absl::Status ValidateOptions(const Options& o) {
     return absl::InvalidArgumentError("cannot have a single user/pass and a users array");
   if (!o.users.empty() && !o.auth_token.empty())
     return absl::InvalidArgumentError("cannot have a token and a users array");
+  for (const User& user : o.users) {
+    if (user.account.empty() || user.account == "$G")
+      continue;
+    bool known = false;
+    for (const accounts::AccountSpec& spec : o.accounts)
+      known = known || spec.name == user.account;
+    if (!known)
+      return absl::InvalidArgumentError(
+          absl::StrCat("user \"", user.nkey.empty() ? user.username : user.nkey,
+                       "\" references unknown account \"", user.account, "\""));
+  }
+  if (!o.system_account.empty() && o.system_account != "$SYS") {
+    bool known = false;
+    for (const accounts::AccountSpec& spec : o.accounts)
+      known = known || spec.name == o.system_account;
+    if (!known)
+      return absl::InvalidArgumentError(
+          absl::StrCat("system_account \"", o.system_account, "\" is not a defined account"));
+  }
   if (!o.no_auth_user.empty()) {
     bool found = false;
     for (const User& user : o.users)

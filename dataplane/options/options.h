@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+
+#include "dataplane/accounts/account_spec.h"
 
 namespace lattice::options {
 
@@ -35,7 +38,7 @@ struct User {
   std::string username;
   std::string password;  // plain text or a bcrypt hash ($2a$/$2b$/$2y$)
   std::string nkey;      // U... public key for nkey users (accounts issue)
-  std::string account;   // empty = global account $G
+  std::string account;   // empty = global account $G; else an `accounts` entry
   std::optional<Permissions> permissions;
 };
 
@@ -84,6 +87,20 @@ struct Options {
   std::chrono::milliseconds auth_timeout{std::chrono::seconds(2)};
   bool auth_timeout_set = false;  // else with TLS it becomes tls.timeout + 1 s (nats-server)
   std::string no_auth_user;
+
+  // Accounts (`accounts { A { users, exports, imports, mappings, limits } }`); users defined
+  // inside an account are in `users` with `account` set. The global account's mappings are
+  // the top-level `mappings`.
+  std::vector<accounts::AccountSpec> accounts;
+  std::vector<accounts::SubjectMapping> mappings;
+  std::string system_account;  // empty = "$SYS"
+  bool no_system_account = false;
+
+  // Operator mode, parsed but not acted on yet: `operator` (inline JWTs or file paths),
+  // `resolver` (raw: MEMORY, URL(...)), `resolver_preload` (account public key -> JWT).
+  std::vector<std::string> operators;
+  std::string resolver;
+  absl::flat_hash_map<std::string, std::string> resolver_preload;
 
   std::optional<TlsOptions> tls;
   ClusterOptions cluster;

@@ -32,8 +32,15 @@ absl::Status ParseHostPort(const config::ConfigValue& v, std::string* host, int*
 // Blocks (auth_blocks.cc).
 absl::Status ParseAuthorization(const config::ConfigValue& v, Options* o);
 absl::StatusOr<Permissions> ParsePermissions(const config::ConfigValue& v);
+absl::StatusOr<User> ParseUser(const config::ConfigValue& v);
 absl::StatusOr<std::optional<TlsOptions>> ParseTls(const config::ConfigValue& v);
 absl::Status ParseCluster(const config::ConfigValue& v, ClusterOptions* cluster);
+
+// Accounts, mappings and operator-mode keys (accounts_block.cc).
+absl::Status ParseAccounts(const config::ConfigValue& v, Options* o);
+absl::StatusOr<std::vector<accounts::SubjectMapping>> ParseMappings(const config::ConfigValue& v);
+absl::Status ParseOperators(const config::ConfigValue& v, Options* o);
+absl::Status ParseResolverPreload(const config::ConfigValue& v, Options* o);
 
 // Applies a parsed config tree over `options`.
 absl::Status ApplyConfig(const config::ConfigValue& root, Options* options);

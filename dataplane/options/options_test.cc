@@ -246,7 +246,7 @@ TEST_F(LoadConfigTest, ErrorsNameTheProblemAndLocation) {
       {"authorization { bogus: 1 }\n", "unknown field \"bogus\" in authorization"},
       {"authorization { users: [{password: x}] }\n", "user entry requires a user"},
       {"authorization { users: [{user: a}, {user: a}] }\n", "duplicate user \"a\""},
-      {"authorization { users: [{user: a, account: A}] }\n", "accounts"},
+      {"authorization { users: [{user: a, account: A}] }\n", "unknown account \"A\""},
       {"authorization { users: [{nkey: bad}] }\n", "not a valid public nkey"},
       {"authorization { users: [{user: a, permissions: {publish: 5}}] }\n",
        "expected subject permissions"},
@@ -284,10 +284,6 @@ TEST_F(LoadConfigTest, UnsupportedFeaturesAreRefusedByName) {
       {"websocket { port: 8080 }\n", "WebSocket"},
       {"gateway { name: a }\n", "gateways"},
       {"leafnodes { port: 7422 }\n", "leaf nodes"},
-      {"accounts { A: {} }\n", "accounts"},
-      {"operator: /etc/op.jwt\n", "operator JWT"},
-      {"resolver: MEMORY\n", "account resolver"},
-      {"system_account: SYS\n", "system account"},
       {"https: 8443\n", "HTTPS monitoring"},
   };
   for (const auto& [config, feature] : cases) {

@@ -1,17 +1,22 @@
-// An account: an isolated subject space with its own subscription index. Only the global
-// account "$G" exists for now; the accounts work adds a registry, imports and limits here.
+// An account: an isolated subject space with its own subscription index, connection and
+// subscription counts and limits. The AccountRegistry creates accounts from AccountSpecs and
+// wires their imports as internal subscriptions in the indexes.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "common/base/mutex.h"
+#include "dataplane/mapping/mapping_table.h"
 #include "dataplane/sublist/sublist.h"
 
 namespace lattice::server {
 
-// Owned by the Server (it outlives every session). Thread: any (the Sublist is thread-safe
-// and the counters are atomics).
+// Owned by the AccountRegistry and by every session bound to it (shared_ptr), so a removed
+// account lives until its last connection closes. Thread: any (the Sublist is thread-safe and
+// the counters and limits are atomics).
 class Account {
  public:
   explicit Account(std::string name) : name_(std::move(name)) {}
@@ -24,11 +29,46 @@ class Account {
 
   // Client connections currently bound to this account.
   std::atomic<int64_t>& connections() { return connections_; }
+  // Client subscriptions in this account (internal ones are not counted).
+  std::atomic<int64_t>& subscriptions() { return subscriptions_; }
+
+  // Limits (-1 = unlimited), updated live by the registry. max_subscriptions and max_payload
+  // bound each connection of the account (nats-server's per-client application).
+  std::atomic<int64_t>& max_connections() { return max_connections_; }
+  std::atomic<int64_t>& max_subscriptions() { return max_subscriptions_; }
+  std::atomic<int64_t>& max_payload() { return max_payload_; }
+
+  // Subject mappings applied to subjects published into this account (null = none).
+  // Publishers cache the table and re-read it when the generation changes, so the publish
+  // path pays one atomic load.
+  void set_mappings(std::shared_ptr<const mapping::MappingTable> table) {
+    MutexLock lock(&mu_);
+    mappings_ = std::move(table);
+    mappings_generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  std::shared_ptr<const mapping::MappingTable> mappings() const {
+    MutexLock lock(&mu_);
+    return mappings_;
+  }
+  uint64_t mappings_generation() const {
+    return mappings_generation_.load(std::memory_order_acquire);
+  }
+
+  // False once the registry removed the account (its sessions are being closed).
+  std::atomic<bool>& active() { return active_; }
 
  private:
   const std::string name_;
   sublist::Sublist sublist_;
   std::atomic<int64_t> connections_{0};
+  std::atomic<int64_t> subscriptions_{0};
+  std::atomic<int64_t> max_connections_{-1};
+  std::atomic<int64_t> max_subscriptions_{-1};
+  std::atomic<int64_t> max_payload_{-1};
+  std::atomic<bool> active_{true};
+  mutable Mutex mu_;
+  std::shared_ptr<const mapping::MappingTable> mappings_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> mappings_generation_{1};
 };
 
 }  // namespace lattice::server

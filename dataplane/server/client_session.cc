@@ -5,6 +5,8 @@
 #include <chrono>
 #include <random>
 
+#include "absl/base/attributes.h"
+
 #include "common/base/check.h"
 #include "common/base/log.h"
 #include "dataplane/auth/permission_errors.h"
@@ -116,7 +118,7 @@ void ClientSession::OnStart() {
     SendErrAndClose(reject_error_, CloseReasonFor(reject_error_));
     return;
   }
-  account_ = &context_.global_account();
+  account_ = context_.registry().global_shared();
   account_->connections().fetch_add(1, std::memory_order_relaxed);
   if (config_->authenticator != nullptr && config_->authenticator->auth_required()) {
     std::weak_ptr<Connection> weak = weak_from_this();
@@ -206,6 +208,10 @@ bool ClientSession::ApplyAuthOutcome(const auth::AuthOutcome& outcome) {
     return false;
   }
   user_ = outcome.identity.user;
+  identity_account_ = outcome.identity.account;
+  user_public_key_ = outcome.identity.user_public_key;
+  issued_at_unix_ = outcome.identity.issued_at_unix;
+  expires_unix_ = outcome.identity.expires_unix;
   perms_.Reset(outcome.identity.permissions);
   bool responses =
       outcome.identity.permissions != nullptr && outcome.identity.permissions->allow_responses();
@@ -241,14 +247,88 @@ bool ClientSession::OnConnect(std::string_view json) {
     SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
     return false;
   }
+  if (!BindAccount(identity_account_)) {
+    return false;
+  }
   CompleteConnect();
   return true;
+}
+
+bool ClientSession::BindAccount(const std::string& name) {
+  if (name.empty() || name == account_->name()) {
+    return true;
+  }
+  std::shared_ptr<Account> target = context_.registry().Find(name);
+  if (target == nullptr || !target->active().load(std::memory_order_acquire)) {
+    LATTICE_LOG(kInfo) << "cid " << cid_ << " account \"" << name << "\" not found";
+    SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
+    return false;
+  }
+  int64_t max = target->max_connections().load(std::memory_order_relaxed);
+  int64_t now = target->connections().fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (max >= 0 && now > max) {
+    target->connections().fetch_sub(1, std::memory_order_acq_rel);
+    // nats-server: -ERR and close with MaxAccountConnectionsExceeded.
+    SendErr("maximum account active connections exceeded");
+    Close(CloseReason::kMaxAccountConnectionsExceeded);
+    return false;
+  }
+  // No subscriptions exist yet: CONNECT comes first whenever credentials are checked.
+  RemoveAllSubscriptions();
+  account_->connections().fetch_sub(1, std::memory_order_relaxed);
+  account_ = std::move(target);
+  l1_result_.reset();
+  mappings_generation_ = 0;
+  int64_t max_payload = account_->max_payload().load(std::memory_order_relaxed);
+  if (max_payload >= 0 && max_payload < config_->options->max_payload) {
+    protocol::ParserLimits limits = ParserLimitsFrom(*config_);
+    limits.max_payload = max_payload;
+    parser_.set_limits(limits);
+  }
+  return true;
+}
+
+void ClientSession::CloseWithError(std::string_view text, CloseReason reason) {
+  if (closed()) {
+    return;
+  }
+  SendErr(text);
+  Close(reason);
+}
+
+void ClientSession::ArmExpiryTimer() {
+  if (expiry_timer_ != 0) {
+    loop().CancelTimer(expiry_timer_);
+    expiry_timer_ = 0;
+  }
+  if (expires_unix_ <= 0) {
+    return;
+  }
+  int64_t now_nanos = UnixNanosNow();
+  int64_t left_nanos = expires_unix_ * 1000000000 - now_nanos;
+  if (left_nanos <= 0) {
+    // nats-server: -ERR 'User Authentication Expired', closed as AuthenticationExpired.
+    CloseWithError("User Authentication Expired", CloseReason::kAuthenticationExpired);
+    return;
+  }
+  std::weak_ptr<Connection> weak = weak_from_this();
+  expiry_timer_ = loop().AddTimer(std::chrono::nanoseconds(left_nanos), [weak] {
+    if (auto self = weak.lock()) {
+      auto* session = static_cast<ClientSession*>(self.get());
+      session->expiry_timer_ = 0;
+      session->CloseWithError("User Authentication Expired", CloseReason::kAuthenticationExpired);
+    }
+  });
 }
 
 void ClientSession::CompleteConnect() {
   if (auth_timer_ != 0) {
     loop().CancelTimer(auth_timer_);
     auth_timer_ = 0;
+  }
+  ArmExpiryTimer();
+  if (closed()) {
+    return;
   }
   echo_.store(connect_.echo, std::memory_order_release);
   headers_.store(connect_.headers, std::memory_order_release);
@@ -290,6 +370,9 @@ void ClientSession::FinishPooledAuth(const auth::AuthOutcome& outcome) {
     SendErrAndClose(ProtocolError::kAuthorizationViolation, CloseReason::kAuthenticationViolation);
     return;
   }
+  if (!BindAccount(identity_account_)) {
+    return;
+  }
   CompleteConnect();
   ResumeReading();
 }
@@ -307,10 +390,64 @@ bool ClientSession::ReadyForOps() {
   return true;
 }
 
-bool ClientSession::OnPub(const protocol::PubOp& op) {
+// Inlined into OnPub: the same-account publish path must not pay a call per message.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t DeliverMatches(const sublist::SublistResult& result,
+                                                          ClientSession* publisher,
+                                                          const protocol::PubOp& op, int depth) {
+  size_t delivered = 0;
+  for (const sublist::SubscriptionRef& ref : result.plain) {
+    auto& sub = static_cast<ServerSubscription&>(*ref);
+    if (sub.internal) {
+      if (!sub.removed.load(std::memory_order_acquire)) {
+        delivered += static_cast<InternalSubscription&>(sub).handler(op, publisher, depth);
+      }
+      continue;
+    }
+    auto& client = static_cast<ClientSubscription&>(sub);
+    if (client.session->Deliver(ref, publisher, op)) {
+      ++delivered;
+    }
+  }
+  for (const sublist::QueueGroup& group : result.queue_groups) {
+    size_t n = group.members.size();
+    if (n == 0) {
+      continue;
+    }
+    size_t start = NextRandom() % n;
+    for (size_t i = 0; i < n; ++i) {
+      const sublist::SubscriptionRef& ref = group.members[(start + i) % n];
+      auto& client = static_cast<ClientSubscription&>(*ref);
+      if (client.session->Deliver(ref, publisher, op)) {
+        ++delivered;
+        break;
+      }
+    }
+  }
+  return delivered;
+}
+
+bool ClientSession::OnPub(const protocol::PubOp& in) {
   if (!ReadyForOps()) {
     return false;
   }
+  // Account subject mappings come first: permissions and routing see the mapped subject.
+  uint64_t mappings_generation = account_->mappings_generation();
+  if (mappings_generation != mappings_generation_) {
+    mappings_ = account_->mappings();
+    mappings_generation_ = mappings_generation;
+  }
+  protocol::PubOp mapped;
+  const protocol::PubOp* pub = &in;
+  if (mappings_ != nullptr &&
+      mappings_->Map(in.subject, static_cast<uint32_t>(NextRandom()), &mapped_subject_)) {
+    if (mapped_subject_.empty()) {
+      return true;  // the weighted choice was "drop"
+    }
+    mapped = in;
+    mapped.subject = mapped_subject_;
+    pub = &mapped;
+  }
+  const protocol::PubOp& op = *pub;
   if (op.has_headers && !connect_.headers) {
     Close(CloseReason::kProtocolViolation);  // HPUB without negotiated headers: silent close
     return false;
@@ -324,6 +461,9 @@ bool ClientSession::OnPub(const protocol::PubOp& op) {
 
   if (connect_.pedantic && !sublist::IsValidLiteralSubject(op.subject)) {
     SendErr(protocol::ErrorText(ProtocolError::kInvalidPublishSubject));  // still delivered
+  }
+  if (tracks_responses_.load(std::memory_order_relaxed)) {
+    ApplyDeliveredReplies();
   }
   if (perms_.compiled() != nullptr && !perms_.CanPublish(op.subject, context_.clock().Now())) {
     SendErr(auth::PublishViolationText(op.subject));
@@ -345,33 +485,17 @@ bool ClientSession::OnPub(const protocol::PubOp& op) {
     l1_subject_.assign(op.subject.data(), op.subject.size());
     l1_generation_ = generation;
   }
-  const sublist::SublistResult* result = l1_result_.get();
-  size_t delivered = 0;
-  for (const sublist::SubscriptionRef& ref : result->plain) {
-    auto& sub = static_cast<ClientSubscription&>(*ref);
-    if (sub.session->Deliver(ref, this, op)) {
-      ++delivered;
-    }
-  }
-  for (const sublist::QueueGroup& group : result->queue_groups) {
-    size_t n = group.members.size();
-    if (n == 0) {
-      continue;
-    }
-    size_t start = NextRandom() % n;
-    for (size_t i = 0; i < n; ++i) {
-      const sublist::SubscriptionRef& ref = group.members[(start + i) % n];
-      auto& sub = static_cast<ClientSubscription&>(*ref);
-      if (sub.session->Deliver(ref, this, op)) {
-        ++delivered;
-        break;
-      }
-    }
-  }
+  size_t delivered = DeliverMatches(*l1_result_, this, op, 0);
   if (delivered == 0 && !op.reply.empty() && connect_.no_responders) {
     SendNoResponders(op);
   }
   return !closed();
+}
+
+size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
+                      int depth) {
+  sublist::SublistResultRef result = account.sublist().Match(op.subject);
+  return DeliverMatches(*result, publisher, op, depth);
 }
 
 bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
@@ -402,6 +526,7 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
         auto it = self->subs_.find(Key(s.sid));
         if (it != self->subs_.end() && it->get() == &s) {
           self->subs_.erase(it);
+          self->account_->subscriptions().fetch_sub(1, std::memory_order_relaxed);
         }
       });
     }
@@ -420,21 +545,45 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
   counters().out_msgs.fetch_add(1, std::memory_order_relaxed);
   counters().out_bytes.fetch_add(bytes, std::memory_order_relaxed);
   // Server totals go to the publisher's worker: its loop is the one running this.
-  AddSingleWriter(publisher->stats_.out_msgs, 1);
-  AddSingleWriter(publisher->stats_.out_bytes, bytes);
+  if (publisher != nullptr) {
+    AddSingleWriter(publisher->stats_.out_msgs, 1);
+    AddSingleWriter(publisher->stats_.out_bytes, bytes);
+  }
   if (!op.reply.empty() && tracks_responses_.load(std::memory_order_acquire)) {
-    loop().Post([self = std::static_pointer_cast<ClientSession>(shared_from_this()),
-                 reply = std::string(op.reply)] {
-      self->perms_.OnDelivered(reply, self->context_.clock().Now());
-    });
+    // Recorded before the MSG can reach the client, so its answer always finds the grant
+    // (a Post could run after the answer was read on the owning loop).
+    MutexLock lock(&replies_mu_);
+    if (delivered_replies_.size() >= auth::ConnectionPermissions::kMaxReplies) {
+      delivered_replies_.erase(
+          delivered_replies_.begin(),
+          delivered_replies_.begin() + auth::ConnectionPermissions::kPruneCount);
+    }
+    delivered_replies_.emplace_back(std::string(op.reply), context_.clock().Now());
   }
   return true;
+}
+
+void ClientSession::ApplyDeliveredReplies() {
+  std::vector<std::pair<std::string, ClockTime>> replies;
+  {
+    MutexLock lock(&replies_mu_);
+    if (delivered_replies_.empty()) {
+      return;
+    }
+    replies.swap(delivered_replies_);
+  }
+  for (const auto& [reply, when] : replies) {
+    perms_.OnDelivered(reply, when);
+  }
 }
 
 void ClientSession::SendNoResponders(const protocol::PubOp& op) {
   // Only to a plain subscription of this very connection that matches the reply subject.
   sublist::SublistResultRef result = account_->sublist().Match(op.reply);
   for (const sublist::SubscriptionRef& ref : result->plain) {
+    if (static_cast<ServerSubscription&>(*ref).internal) {
+      continue;
+    }
     auto& sub = static_cast<ClientSubscription&>(*ref);
     if (sub.session.get() != this || sub.removed.load(std::memory_order_acquire)) {
       continue;
@@ -473,6 +622,12 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
     return true;
   }
+  // The account's max_subscriptions bounds each connection, as nats-server applies it.
+  int64_t account_max = account_->max_subscriptions().load(std::memory_order_relaxed);
+  if (account_max >= 0 && static_cast<int64_t>(subs_.size()) >= account_max) {
+    SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
+    return true;
+  }
   auto sub = std::make_shared<ClientSubscription>();
   sub->subject = std::string(op.subject);
   sub->queue = std::string(op.queue);
@@ -487,6 +642,7 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     SendErr(protocol::ErrorText(ProtocolError::kInvalidSubject));
     return true;
   }
+  account_->subscriptions().fetch_add(1, std::memory_order_relaxed);
   subs_.insert(std::move(sub));
   if (connect_.verbose) {
     SendOk();
@@ -525,6 +681,7 @@ void ClientSession::RemoveSubscription(const std::shared_ptr<ClientSubscription>
   auto it = subs_.find(Key(sub->sid));
   if (it != subs_.end() && *it == sub) {
     subs_.erase(it);
+    account_->subscriptions().fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -534,6 +691,8 @@ void ClientSession::RemoveAllSubscriptions() {
       account_->sublist().Remove(sub);
     }
   }
+  account_->subscriptions().fetch_sub(static_cast<int64_t>(subs_.size()),
+                                      std::memory_order_relaxed);
   subs_.clear();
 }
 
@@ -624,6 +783,16 @@ void ClientSession::ApplyConfig(const RuntimeConfig& config) {
   if (auth_changed && connect_received_ && !Authenticate()) {
     // nats-server 2.9.10 closes a client whose credentials a reload removed without an -ERR.
     Close(CloseReason::kAuthenticationViolation);
+    return;
+  }
+  if (connect_received_ && (identity_account_.empty() ? std::string(auth::kGlobalAccount)
+                                                      : identity_account_) != account_->name()) {
+    // A reload moved the user to another account: reconnect it there (nats-server closes).
+    Close(CloseReason::kAuthenticationViolation);
+    return;
+  }
+  if (!account_->active().load(std::memory_order_acquire)) {
+    CloseWithError("Account Authentication Expired", CloseReason::kAuthenticationExpired);
   }
 }
 
@@ -643,6 +812,10 @@ void ClientSession::OnClosed(CloseReason reason) {
   if (ping_timer_ != 0) {
     loop().CancelTimer(ping_timer_);
     ping_timer_ = 0;
+  }
+  if (expiry_timer_ != 0) {
+    loop().CancelTimer(expiry_timer_);
+    expiry_timer_ = 0;
   }
   if (account_ != nullptr) {
     RemoveAllSubscriptions();

@@ -12,16 +12,19 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 
+#include "common/base/mutex.h"
 #include "dataplane/auth/authenticator.h"
 #include "dataplane/auth/connect_options.h"
 #include "dataplane/auth/permissions.h"
 #include "dataplane/protocol/client_parser.h"
 #include "dataplane/server/connection.h"
+#include "dataplane/server/internal_subscription.h"
 #include "dataplane/server/server_context.h"
 #include "dataplane/sublist/sublist.h"
 
@@ -32,12 +35,12 @@ class ClientSession;
 // A client's subscription as stored in the account Sublist. Immutable once inserted except
 // for the atomics. Kept alive by the Sublist, match results and the session's sid table.
 // Thread: any.
-struct ClientSubscription : public sublist::Subscription {
+struct ClientSubscription final : public ServerSubscription {
+  ClientSubscription() : ServerSubscription(false) {}
   std::shared_ptr<ClientSession> session;  // cleared only by destruction
   std::string sid;
   std::atomic<uint64_t> delivered{0};
   std::atomic<uint64_t> max_msgs{0};  // 0 = unlimited (UNSUB <sid> <max>)
-  std::atomic<bool> removed{false};
   // Set when this (wildcard) subscription covers subscribe-deny entries: deliveries on denied
   // subjects are dropped. Immutable, shareable across loops.
   std::shared_ptr<const auth::CompiledPermissions> deny_filter;
@@ -98,6 +101,12 @@ struct ConnectionSnapshot {
   std::string tls_cipher_suite;
 };
 
+// Publishes `op` into `account` as if a client of that account had published it: delivers to
+// its client subscriptions and runs its internal handlers (imports). Returns the number of
+// deliveries. Thread: the publisher's loop. Matches AccountRouter.
+size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
+                      int depth);
+
 // Owned by its Worker's session table (shared_ptr); subscriptions hold extra references while
 // they are alive. Thread: protocol handling on the owning loop; Deliver() and the atomics from
 // any loop.
@@ -128,6 +137,15 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
 
   ConnectionSnapshot Snapshot() const;
 
+  // The account this session is bound to ($G before CONNECT). Owning loop.
+  const std::shared_ptr<Account>& account() const { return account_; }
+  // From the authenticated Identity (empty / 0 when not an nkey or JWT user). Owning loop.
+  const std::string& user_public_key() const { return user_public_key_; }
+  int64_t issued_at_unix() const { return issued_at_unix_; }
+
+  // Sends -ERR '<text>' and closes (revocation, account removal). Owning loop.
+  void CloseWithError(std::string_view text, CloseReason reason);
+
   // ClientOpSink.
   bool OnConnect(std::string_view json) override;
   bool OnPub(const protocol::PubOp& op) override;
@@ -143,6 +161,11 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void OnClosed(CloseReason reason) override;
 
  private:
+  friend size_t DeliverMatches(const sublist::SublistResult& result, ClientSession* publisher,
+                               const protocol::PubOp& op, int depth);
+  // Moves the session to the account its credentials name; false (and closed) when the
+  // account is unknown or full.
+  bool BindAccount(const std::string& name);
   // Appends one MSG/HMSG for `sub` to this session. Returns false when nothing was sent
   // (closed, echo off, auto-unsubscribed, denied). Thread: any.
   bool Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
@@ -155,11 +178,15 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void SendOk();
   void SendInfo();
   void SendNoResponders(const protocol::PubOp& op);
+  // Moves replies recorded by delivering loops into perms_ (allow_responses). Owning loop.
+  void ApplyDeliveredReplies();
   void RemoveSubscription(const std::shared_ptr<ClientSubscription>& sub);
   void RemoveAllSubscriptions();
   void ArmPingTimer(ClockDuration delay);
   void OnPingTimer();
   void OnAuthTimeout();
+  // Arms the credentials-expiry timer (expires_unix_), replacing any earlier one.
+  void ArmExpiryTimer();
   bool Authenticate();
   // Applies a successful outcome (user, permissions); false when it failed.
   bool ApplyAuthOutcome(const auth::AuthOutcome& outcome);
@@ -174,7 +201,12 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   ServerContext& context_;
   WorkerStats& stats_;
   std::shared_ptr<const RuntimeConfig> config_;
-  Account* account_ = nullptr;
+  std::shared_ptr<Account> account_;
+  std::string identity_account_;  // from the last successful authentication
+  std::string user_public_key_;
+  int64_t issued_at_unix_ = 0;
+  int64_t expires_unix_ = 0;
+  TimerId expiry_timer_ = 0;
 
   protocol::ClientParser parser_;
   auth::ConnectOptions connect_;
@@ -190,8 +222,17 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::atomic<bool> echo_{true};
   std::atomic<bool> headers_{false};
   std::atomic<bool> tracks_responses_{false};
+  // allow_responses: reply subjects delivered to this session by any loop, applied to perms_
+  // before the next publish check.
+  Mutex replies_mu_;
+  std::vector<std::pair<std::string, ClockTime>> delivered_replies_ ABSL_GUARDED_BY(replies_mu_);
 
   absl::flat_hash_set<std::shared_ptr<ClientSubscription>, SidHash, SidEq> subs_;
+  // The account's mapping table as of mappings_generation_, and the mapped subject's buffer.
+  std::shared_ptr<const mapping::MappingTable> mappings_;
+  uint64_t mappings_generation_ = 0;
+  std::string mapped_subject_;
+
   std::string l1_subject_;
   sublist::SublistResultRef l1_result_;
   uint64_t l1_generation_ = 0;

@@ -60,6 +60,12 @@ std::string_view CloseReasonText(CloseReason reason) {
       return "Lame Duck Mode";
     case CloseReason::kTlsHandshakeError:
       return "TLS Handshake Failure";
+    case CloseReason::kAuthenticationExpired:
+      return "Authentication Expired";
+    case CloseReason::kRevocation:
+      return "Credentials Revoked";
+    case CloseReason::kMaxAccountConnectionsExceeded:
+      return "Maximum Account Connections Exceeded";
   }
   return "Unknown";
 }

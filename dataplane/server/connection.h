@@ -40,6 +40,9 @@ enum class CloseReason : uint8_t {
   kServerShutdown,
   kLameDuck,
   kTlsHandshakeError,
+  kAuthenticationExpired,  // user JWT expired, or its account was removed
+  kRevocation,             // the user's credentials were revoked
+  kMaxAccountConnectionsExceeded,
 };
 std::string_view CloseReasonText(CloseReason reason);
 

@@ -4,8 +4,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
+
+#include "absl/container/flat_hash_map.h"
+
+#include "dataplane/accounts/exports.h"
 
 namespace lattice::server {
 
@@ -121,6 +126,7 @@ monitor::ServerSnapshot MonitorAdapter::Server() {
       config->authenticator != nullptr && config->authenticator->advertise_auth_required();
   snap.tls_required = config->tls != nullptr;
   snap.tls_verify = config->tls != nullptr && config->tls->verify_peer();
+  snap.system_account = server_.context().registry().system_account();
   snap.max_connections = opts.max_connections;
   snap.max_subscriptions = opts.max_subscriptions;
   snap.ping_interval = opts.ping_interval;
@@ -171,18 +177,111 @@ std::vector<monitor::ConnectionSnapshot> MonitorAdapter::ClosedConnections(bool 
   return out;
 }
 
+namespace {
+
+std::string ResponseTypeName(accounts::ResponseType type) {
+  switch (type) {
+    case accounts::ResponseType::kStream:
+      return "Streamed";
+    case accounts::ResponseType::kChunked:
+      return "Chunked";
+    case accounts::ResponseType::kSingleton:
+      break;
+  }
+  return "Singleton";
+}
+
+// Exports, imports and mappings of one account as nats-server's /accountz lists them.
+void DescribeSpec(const accounts::AccountSpec& spec,
+                  const absl::flat_hash_map<std::string, const accounts::AccountSpec*>& all,
+                  monitor::AccountSnapshot* a) {
+  for (const accounts::ServiceExport& e : spec.service_exports) {
+    monitor::ExportSnapshot x;
+    x.subject = e.subject;
+    x.service = true;
+    x.response_type = ResponseTypeName(e.response_type);
+    x.token_required = e.access.token_required;
+    x.approved_accounts = e.access.approved;
+    a->exports.push_back(std::move(x));
+  }
+  for (const accounts::StreamExport& e : spec.stream_exports) {
+    monitor::ExportSnapshot x;
+    x.subject = e.subject;
+    x.token_required = e.access.token_required;
+    x.approved_accounts = e.access.approved;
+    a->exports.push_back(std::move(x));
+  }
+  for (const accounts::StreamImport& i : spec.stream_imports) {
+    monitor::ImportSnapshot x;
+    x.subject = i.subject;
+    x.account = i.account;
+    x.local_subject = !i.to.empty()       ? i.to
+                      : !i.prefix.empty() ? i.prefix + "." + i.subject
+                                          : std::string();
+    auto it = all.find(i.account);
+    x.invalid =
+        it == all.end() || accounts::FindStreamExport(*it->second, i.subject, spec.name,
+                                                      !i.activation_token.empty()) == nullptr;
+    a->imports.push_back(std::move(x));
+  }
+  for (const accounts::ServiceImport& i : spec.service_imports) {
+    monitor::ImportSnapshot x;
+    x.subject = i.to.empty() ? i.subject : i.to;
+    x.to = i.subject;
+    x.account = i.account;
+    x.service = true;
+    x.share = i.share;
+    auto it = all.find(i.account);
+    x.invalid =
+        it == all.end() || accounts::FindServiceExport(*it->second, i.subject, spec.name,
+                                                       !i.activation_token.empty()) == nullptr;
+    a->imports.push_back(std::move(x));
+  }
+  for (const accounts::SubjectMapping& m : spec.mappings) {
+    std::vector<accounts::MappingDestination> dests = m.destinations;
+    std::stable_sort(dests.begin(), dests.end(), [](const auto& x, const auto& y) {
+      return x.weight_percent < y.weight_percent;
+    });
+    std::vector<monitor::MappingDestinationSnapshot> out;
+    int cumulative = 0;
+    for (const accounts::MappingDestination& d : dests) {
+      cumulative += d.weight_percent;
+      out.push_back({d.subject, cumulative, d.cluster});
+    }
+    a->mappings.emplace_back(m.source, std::move(out));
+  }
+}
+
+}  // namespace
+
 std::vector<monitor::AccountSnapshot> MonitorAdapter::Accounts() {
-  Account& global = server_.context().global_account();
   ServerStats stats = server_.Stats();
-  monitor::AccountSnapshot a;
-  a.name = global.name();
-  a.update_time = server_.config_load_time();
-  a.client_connections = global.connections().load(std::memory_order_relaxed);
-  a.subscriptions = global.sublist().count();
-  a.slow_consumers = static_cast<int64_t>(stats.slow_consumers);
-  a.sublist.num_subscriptions = global.sublist().count();
-  a.sublist.num_cache = global.sublist().cache_size();
-  return {a};
+  std::vector<AccountInfo> infos = server_.context().registry().List();
+  absl::flat_hash_map<std::string, const accounts::AccountSpec*> specs;
+  for (const AccountInfo& info : infos) {
+    specs[info.name] = &info.spec;
+  }
+  std::vector<monitor::AccountSnapshot> out;
+  for (const AccountInfo& info : infos) {
+    std::shared_ptr<Account> account = server_.context().registry().Find(info.name);
+    if (account == nullptr) {
+      continue;
+    }
+    monitor::AccountSnapshot a;
+    a.name = info.name;
+    a.is_system = info.is_system;
+    a.update_time = server_.config_load_time();
+    a.client_connections = account->connections().load(std::memory_order_relaxed);
+    a.subscriptions = account->sublist().count();
+    if (info.name == auth::kGlobalAccount) {
+      a.slow_consumers = static_cast<int64_t>(stats.slow_consumers);
+    }
+    a.sublist.num_subscriptions = account->sublist().count();
+    a.sublist.num_cache = account->sublist().cache_size();
+    DescribeSpec(info.spec, specs, &a);
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 std::vector<monitor::SubscriptionDetail> MonitorAdapter::Subscriptions(const std::string& account) {

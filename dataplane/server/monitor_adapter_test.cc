@@ -43,9 +43,11 @@ TEST(MonitorAdapterTest, ReflectsConnectionsSubscriptionsAndCounters) {
   EXPECT_TRUE(adapter.Connections(false)[0].subs.empty());
 
   auto accounts = adapter.Accounts();
-  ASSERT_EQ(accounts.size(), 1u);
+  ASSERT_EQ(accounts.size(), 2u);  // $G and the default system account, as nats-server
   EXPECT_EQ(accounts[0].name, "$G");
   EXPECT_EQ(accounts[0].client_connections, 1);
+  EXPECT_EQ(accounts[1].name, "$SYS");
+  EXPECT_TRUE(accounts[1].is_system);
   EXPECT_EQ(adapter.Subscriptions("$G").size(), 1u);
   EXPECT_TRUE(adapter.Subscriptions("OTHER").empty());
   EXPECT_EQ(adapter.HealthProblem(), "");

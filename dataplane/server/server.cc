@@ -167,6 +167,7 @@ absl::StatusOr<int> BindListener(const std::string& host, int port, int* bound_p
 
 Server::Server(options::Options options, const Clock& clock)
     : context_(std::make_unique<ServerContext>(clock, GenerateServerId())) {
+  context_->registry().set_router(&RouteToAccount);
   auto config = std::make_shared<RuntimeConfig>();
   config->options =
       std::make_shared<const options::Options>(WithTlsAuthTimeout(std::move(options)));
@@ -205,6 +206,8 @@ absl::Status Server::Start() {
   config->slow_auth = HasBcryptSecret(*opts);
   config->tls = *std::move(tls_context);
   context_->set_config(std::move(config));
+  context_->registry().ApplyAll(opts->accounts, opts->mappings, opts->system_account,
+                                opts->no_system_account);
 
   int bound_port = 0;
   auto fd = BindListener(opts->host, opts->port, &bound_port);
@@ -335,7 +338,10 @@ ServerStats Server::Stats() const {
   }
   stats.connections = context_->connections().load(std::memory_order_relaxed);
   stats.total_connections = context_->total_connections().load(std::memory_order_relaxed);
-  stats.subscriptions = context_->global_account().sublist().count();
+  stats.subscriptions = 0;
+  for (const AccountInfo& account : context_->registry().List()) {
+    stats.subscriptions += static_cast<uint64_t>(account.subscriptions);
+  }
   return stats;
 }
 
@@ -409,6 +415,9 @@ absl::Status Server::Reload(const options::Options& new_options) {
   config->authenticator = *std::move(authenticator);
   config->slow_auth = HasBcryptSecret(*config->options);
   config->tls = *std::move(tls_context);
+  context_->registry().ApplyAll(config->options->accounts, config->options->mappings,
+                                config->options->system_account,
+                                config->options->no_system_account);
   context_->set_config(config);
   {
     MutexLock lock(&config_time_mu_);
@@ -483,6 +492,54 @@ void Server::RunLameDuck() {
     LATTICE_LOG(kInfo) << "Lame duck mode complete, shutting down";
     Shutdown();
   }
+}
+
+void Server::ForEachSession(std::function<void(ClientSession&)> fn) {
+  auto shared = std::make_shared<std::function<void(ClientSession&)>>(std::move(fn));
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->loop.Post([w, shared] {
+      for (auto& [cid, session] : w->sessions) {
+        if (!session->closed()) {
+          (*shared)(*session);
+        }
+      }
+    });
+  }
+}
+
+void Server::ApplyAccount(accounts::AccountSpec spec) {
+  std::string name = spec.name;
+  std::vector<std::pair<std::string, int64_t>> revoked(spec.revoked_users.begin(),
+                                                       spec.revoked_users.end());
+  context_->registry().Apply(std::move(spec));
+  for (const auto& [key, before] : revoked) {
+    RevokeUser(name, key, before);
+  }
+}
+
+void Server::RemoveAccount(const std::string& name) {
+  context_->registry().Remove(name);
+  ForEachSession([name](ClientSession& session) {
+    if (session.account()->name() == name) {
+      session.CloseWithError("Account Authentication Expired", CloseReason::kAuthenticationExpired);
+    }
+  });
+}
+
+void Server::RevokeUser(const std::string& account, const std::string& user_key,
+                        int64_t issued_at_or_before_unix) {
+  ForEachSession([account, user_key, issued_at_or_before_unix](ClientSession& session) {
+    if (session.account()->name() != account || session.user_public_key().empty()) {
+      return;
+    }
+    if (user_key != "*" && session.user_public_key() != user_key) {
+      return;
+    }
+    if (session.issued_at_unix() <= issued_at_or_before_unix) {
+      session.CloseWithError("User Authentication Revoked", CloseReason::kRevocation);
+    }
+  });
 }
 
 }  // namespace lattice::server

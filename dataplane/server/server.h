@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -74,6 +75,20 @@ class Server {
   // listener address, worker count and other fields keep their values.
   absl::Status Reload(const options::Options& options);
 
+  // Account hooks for runtime account sources (operator mode, JWT updates); see README.md.
+  // Thread-safe; effects on live sessions happen on their loops shortly after the call.
+  //
+  // Adds or replaces an account (exports, imports, limits, mappings) without dropping its
+  // connections, then closes connections its `revoked_users` now revoke.
+  void ApplyAccount(accounts::AccountSpec spec);
+  // Removes an account; its connections get -ERR 'Account Authentication Expired' and close.
+  void RemoveAccount(const std::string& name);
+  // Closes connections bound to `account` whose user public key is `user_key` ("*" = every
+  // key) and whose credentials were issued at or before `issued_at_or_before_unix`, with
+  // nats-server's -ERR 'User Authentication Revoked'.
+  void RevokeUser(const std::string& account, const std::string& user_key,
+                  int64_t issued_at_or_before_unix);
+
   int port() const { return context_->port(); }
   const std::string& server_id() const { return context_->server_id(); }
   std::shared_ptr<const options::Options> options() const { return context_->config()->options; }
@@ -92,6 +107,8 @@ class Server {
  private:
   friend class Listener;
   void OnAccepted(int fd, ClientSession::Peer peer);
+  // Runs `fn` on every live session, on the session's loop (posted).
+  void ForEachSession(std::function<void(ClientSession&)> fn);
   void RunLameDuck();
   void WakeLameDuckWaiter();
 

@@ -14,6 +14,7 @@
 #include "dataplane/auth/authenticator.h"
 #include "dataplane/options/options.h"
 #include "dataplane/server/account.h"
+#include "dataplane/server/account_registry.h"
 #include "dataplane/server/clock.h"
 #include "dataplane/server/work_pool.h"
 #include "dataplane/tls/tls_context.h"
@@ -57,7 +58,8 @@ class ServerContext {
 
   const Clock& clock() const { return clock_; }
   const std::string& server_id() const { return server_id_; }
-  Account& global_account() { return global_account_; }
+  Account& global_account() { return registry_.global(); }
+  AccountRegistry& registry() { return registry_; }
 
   std::shared_ptr<const RuntimeConfig> config() const {
     MutexLock lock(&mu_);
@@ -101,7 +103,7 @@ class ServerContext {
  private:
   const Clock& clock_;
   const std::string server_id_;
-  Account global_account_{std::string(auth::kGlobalAccount)};
+  AccountRegistry registry_;
 
   mutable Mutex mu_;
   std::shared_ptr<const RuntimeConfig> config_ ABSL_GUARDED_BY(mu_);
