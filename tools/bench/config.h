@@ -14,8 +14,16 @@ namespace lattice::bench {
 struct BenchConfig {
   std::string scenario;
   std::string url = "nats://127.0.0.1:4222";
-  Endpoint server;
-  std::string subject = "bench.subject";
+  Endpoint server;  // --url (+ --user/--pass): memory scenarios and the default for both sides
+  // The sending side (publishers, requesters) and the receiving side (subscribers, queue
+  // members, responders). They differ for cross-account runs: each side logs in as a user of
+  // its own account (--pub-url/--sub-url with credentials, or --pub-user/--sub-user ...).
+  Endpoint pub_server;
+  Endpoint sub_server;
+  std::string subject = "bench.subject";  // what publishers/requesters publish to
+  // What subscribers/responders subscribe to; defaults to `subject`. Differs when an import
+  // maps names (stream import `to`/`prefix`, service import `to`).
+  std::string sub_subject;
   uint64_t msgs = 1'000'000;  // per round, split across publishers (or requesters)
   size_t size = 16;           // payload bytes
   int pubs = 1;               // publishers; requesters for reqrep

@@ -22,6 +22,22 @@ namespace {
 constexpr size_t kInitialReadBuffer = 16 * 1024;
 constexpr int kMaxReadsPerCall = 16;
 
+// Appends `text` as a JSON string literal (quotes included).
+void AppendJsonString(std::string* out, std::string_view text) {
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppend(out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
 int64_t RemainingMs(absl::Time deadline) {
   return std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()));
 }
@@ -42,6 +58,16 @@ absl::StatusOr<Endpoint> ParseUrl(std::string_view url) {
     rest = rest.substr(7);
   }
   Endpoint ep;
+  if (size_t at = rest.rfind('@'); at != std::string::npos) {
+    std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    size_t sep = userinfo.find(':');
+    ep.user = userinfo.substr(0, sep);
+    ep.pass = sep == std::string::npos ? "" : userinfo.substr(sep + 1);
+    if (ep.user.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("empty user in url: ", std::string(url)));
+    }
+  }
   size_t colon = rest.rfind(':');
   if (colon == std::string::npos) {
     ep.host = rest;
@@ -125,10 +151,20 @@ absl::Status Conn::Open(const Endpoint& ep, const ConnectOptions& opts, absl::Du
   if (in_cap_ == 0) {
     ReserveReadBuffer(kInitialReadBuffer);
   }
-  Append(absl::StrCat("CONNECT {\"verbose\":false,\"pedantic\":false,\"lang\":\"c++\",",
-                      "\"version\":\"0.1\",\"protocol\":1,\"name\":\"", opts.name,
-                      "\",\"echo\":", opts.echo ? "true" : "false",
-                      ",\"headers\":", opts.headers ? "true" : "false", "}\r\n"));
+  std::string connect =
+      absl::StrCat("CONNECT {\"verbose\":false,\"pedantic\":false,\"lang\":\"c++\",",
+                   "\"version\":\"0.1\",\"protocol\":1,\"name\":");
+  AppendJsonString(&connect, opts.name);
+  absl::StrAppend(&connect, ",\"echo\":", opts.echo ? "true" : "false",
+                  ",\"headers\":", opts.headers ? "true" : "false");
+  if (!ep.user.empty()) {
+    connect += ",\"user\":";
+    AppendJsonString(&connect, ep.user);
+    connect += ",\"pass\":";
+    AppendJsonString(&connect, ep.pass);
+  }
+  connect += "}\r\n";
+  Append(connect);
   HandshakeSink sink(this);
   absl::Status st = RoundTrip(sink, sink.pongs(), deadline - absl::Now());
   if (!sink.err().empty()) {

@@ -19,10 +19,13 @@ namespace lattice::bench {
 struct Endpoint {
   std::string host = "127.0.0.1";
   uint16_t port = 4222;
+  // Sent in CONNECT as "user"/"pass" when `user` is not empty.
+  std::string user;
+  std::string pass;
 };
 
-// Accepts `nats://host:port`, `host:port` or `host` (port 4222). IPv4 literals and names that
-// resolve locally.
+// Accepts `nats://[user[:pass]@]host:port`, `host:port` or `host` (port 4222). IPv4 literals
+// and names that resolve locally. Credentials are taken verbatim (no percent-decoding).
 absl::StatusOr<Endpoint> ParseUrl(std::string_view url);
 
 struct ConnectOptions {

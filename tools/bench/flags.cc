@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -56,6 +57,33 @@ absl::Status SetInt(const std::string& text, uint64_t unit, uint64_t max, T* out
   return absl::OkStatus();
 }
 
+// Credentials from flags and URLs, resolved per side once every flag is read.
+struct SideFlags {
+  std::string url;
+  std::optional<std::string> user;
+  std::optional<std::string> pass;
+};
+
+// A side's endpoint: its own URL or `base` (--url with --user/--pass applied); credentials from
+// its own --X-user/--X-pass, else from its URL, else from `base`.
+absl::StatusOr<Endpoint> ResolveSide(const SideFlags& side, const Endpoint& base) {
+  Endpoint ep = base;
+  if (!side.url.empty()) {
+    LATTICE_ASSIGN_OR_RETURN(ep, ParseUrl(side.url));
+    if (ep.user.empty() && !base.user.empty()) {
+      ep.user = base.user;
+      ep.pass = base.pass;
+    }
+  }
+  if (side.user.has_value()) {
+    ep.user = *side.user;
+    ep.pass = side.pass.value_or("");
+  } else if (side.pass.has_value()) {
+    return absl::InvalidArgumentError("a --*-pass flag needs the matching --*-user");
+  }
+  return ep;
+}
+
 }  // namespace
 
 std::string Usage() {
@@ -72,7 +100,12 @@ flags:
   --pubs=1  --subs=1  --concurrency=1  --duration=30 (s, cap per round)  --drain=5 (s)
   --rounds=1  --conns=1000  --sub-count=100k  --sub-conns=4  --hold=2 (s)
   --window=32m (bytes publishers may run ahead of the slowest receiver)
-  --subject=bench.subject  --server-pid=PID (RSS and CPU of a local server)
+  --subject=bench.subject (publishers/requesters)  --sub-subject=SUBJECT (subscribers/
+      responders; default --subject; set it when an import maps names)
+  --user=U --pass=P (CONNECT credentials for every connection; also nats://U:P@host:port)
+  --pub-url=URL --sub-url=URL (per side: publishers/requesters vs subscribers/responders;
+      default --url)  --pub-user --pub-pass --sub-user --sub-pass (per-side credentials)
+  --server-pid=PID (RSS and CPU of a local server)
   --json (machine-readable output on stdout)  --quiet (no progress on stderr)
 )";
 }
@@ -94,8 +127,33 @@ absl::StatusOr<BenchConfig> ParseArgs(const std::vector<std::string>& args) {
   constexpr uint64_t kK = 1000;
   constexpr uint64_t kKiB = 1024;
   constexpr uint64_t kIntMax = 1u << 20;
+  SideFlags common;
+  SideFlags pub;
+  SideFlags sub;
+  std::optional<std::string> sub_subject;
+  auto set_string = [](std::string* out) {
+    return [out](const std::string& v) {
+      *out = v;
+      return absl::OkStatus();
+    };
+  };
+  auto set_optional = [](std::optional<std::string>* out) {
+    return [out](const std::string& v) {
+      *out = v;
+      return absl::OkStatus();
+    };
+  };
   using Setter = std::function<absl::Status(const std::string&)>;
   const std::map<std::string, Setter> setters = {
+      {"user", set_optional(&common.user)},
+      {"pass", set_optional(&common.pass)},
+      {"pub-url", set_string(&pub.url)},
+      {"pub-user", set_optional(&pub.user)},
+      {"pub-pass", set_optional(&pub.pass)},
+      {"sub-url", set_string(&sub.url)},
+      {"sub-user", set_optional(&sub.user)},
+      {"sub-pass", set_optional(&sub.pass)},
+      {"sub-subject", set_optional(&sub_subject)},
       {"url",
        [&](const std::string& v) {
          cfg.url = v;
@@ -170,7 +228,19 @@ absl::StatusOr<BenchConfig> ParseArgs(const std::vector<std::string>& args) {
   if (cfg.rounds < 1 || cfg.pubs < 1 || cfg.subs < 1 || cfg.concurrency < 1) {
     return absl::InvalidArgumentError("--rounds, --pubs, --subs, --concurrency must be >= 1");
   }
+  if (cfg.subject.empty() || (sub_subject.has_value() && sub_subject->empty())) {
+    return absl::InvalidArgumentError("--subject and --sub-subject must not be empty");
+  }
+  cfg.sub_subject = sub_subject.value_or(cfg.subject);
   LATTICE_ASSIGN_OR_RETURN(cfg.server, ParseUrl(cfg.url));
+  if (common.user.has_value()) {
+    cfg.server.user = *common.user;
+    cfg.server.pass = common.pass.value_or("");
+  } else if (common.pass.has_value()) {
+    return absl::InvalidArgumentError("--pass needs --user");
+  }
+  LATTICE_ASSIGN_OR_RETURN(cfg.pub_server, ResolveSide(pub, cfg.server));
+  LATTICE_ASSIGN_OR_RETURN(cfg.sub_server, ResolveSide(sub, cfg.server));
   return cfg;
 }
 

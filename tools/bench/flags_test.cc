@@ -39,6 +39,65 @@ TEST(FlagsTest, RejectsBadInput) {
   EXPECT_FALSE(ParseArgs({"pub", "positional"}).ok());
 }
 
+TEST(FlagsTest, SidesDefaultToUrlAndSubject) {
+  absl::StatusOr<BenchConfig> cfg = ParseArgs({"reqrep", "--url=nats://u:p@127.0.0.1:5000"});
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  for (const Endpoint* ep : {&cfg->server, &cfg->pub_server, &cfg->sub_server}) {
+    EXPECT_EQ(ep->port, 5000);
+    EXPECT_EQ(ep->user, "u");
+    EXPECT_EQ(ep->pass, "p");
+  }
+  EXPECT_EQ(cfg->subject, "bench.subject");
+  EXPECT_EQ(cfg->sub_subject, "bench.subject");
+}
+
+TEST(FlagsTest, CrossAccountSidesFromUrls) {
+  absl::StatusOr<BenchConfig> cfg = ParseArgs(
+      {"reqrep", "--url=127.0.0.1:5000", "--pub-url=nats://b:pb@127.0.0.1:5001", "--sub-url",
+       "nats://a:pa@localhost:5002", "--subject=bench.req", "--sub-subject=bench.svc"});
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->server.user, "");
+  EXPECT_EQ(cfg->pub_server.port, 5001);
+  EXPECT_EQ(cfg->pub_server.user, "b");
+  EXPECT_EQ(cfg->pub_server.pass, "pb");
+  EXPECT_EQ(cfg->sub_server.host, "127.0.0.1");
+  EXPECT_EQ(cfg->sub_server.port, 5002);
+  EXPECT_EQ(cfg->sub_server.user, "a");
+  EXPECT_EQ(cfg->sub_server.pass, "pa");
+  EXPECT_EQ(cfg->subject, "bench.req");
+  EXPECT_EQ(cfg->sub_subject, "bench.svc");
+}
+
+TEST(FlagsTest, PerSideCredentialsOverrideCommonOnes) {
+  absl::StatusOr<BenchConfig> cfg =
+      ParseArgs({"pubsub", "--url=127.0.0.1:6000", "--user=c", "--pass=pc", "--pub-user=a",
+                 "--pub-pass=pa", "--sub-url=nats://127.0.0.1:6001"});
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->server.user, "c");
+  EXPECT_EQ(cfg->pub_server.user, "a");
+  EXPECT_EQ(cfg->pub_server.pass, "pa");
+  EXPECT_EQ(cfg->pub_server.port, 6000);
+  // The sub side has its own URL without credentials: it keeps --user/--pass.
+  EXPECT_EQ(cfg->sub_server.port, 6001);
+  EXPECT_EQ(cfg->sub_server.user, "c");
+  EXPECT_EQ(cfg->sub_server.pass, "pc");
+  // A user without password is allowed (token-less user auth with an empty password).
+  absl::StatusOr<BenchConfig> no_pass = ParseArgs({"pub", "--sub-user=x"});
+  ASSERT_TRUE(no_pass.ok()) << no_pass.status();
+  EXPECT_EQ(no_pass->sub_server.user, "x");
+  EXPECT_EQ(no_pass->sub_server.pass, "");
+  EXPECT_EQ(no_pass->pub_server.user, "");
+}
+
+TEST(FlagsTest, RejectsBadSideFlags) {
+  EXPECT_FALSE(ParseArgs({"pub", "--pass=p"}).ok());
+  EXPECT_FALSE(ParseArgs({"pub", "--pub-pass=p"}).ok());
+  EXPECT_FALSE(ParseArgs({"pub", "--sub-url=nats://@127.0.0.1:1"}).ok());
+  EXPECT_FALSE(ParseArgs({"pub", "--pub-url=nats://127.0.0.1:0"}).ok());
+  EXPECT_FALSE(ParseArgs({"pub", "--sub-subject="}).ok());
+  EXPECT_FALSE(ParseArgs({"pub", "--subject="}).ok());
+}
+
 TEST(ReportTest, MedianOfRounds) {
   EXPECT_EQ(MedianOf({3, 1, 2}), 2);
   EXPECT_EQ(MedianOf({4, 1, 2, 3}), 2.5);

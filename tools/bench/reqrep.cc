@@ -162,8 +162,8 @@ absl::StatusOr<RoundResult> RunReqRepRound(const BenchConfig& cfg, int round) {
     auto conn = std::make_unique<Conn>();
     ConnectOptions opts;
     opts.name = absl::StrCat("bench-responder-", i);
-    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.server, opts, kConnectTimeout));
-    conn->Append(absl::StrCat("SUB ", cfg.subject, " bench-responders 1\r\n"));
+    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.sub_server, opts, kConnectTimeout));
+    conn->Append(absl::StrCat("SUB ", cfg.sub_subject, " bench-responders 1\r\n"));
     auto sink = std::make_unique<ResponderSink>(conn.get());
     LATTICE_RETURN_IF_ERROR(conn->RoundTrip(*sink, sink->pongs(), kConnectTimeout));
     rconns.push_back(std::move(conn));
@@ -174,7 +174,7 @@ absl::StatusOr<RoundResult> RunReqRepRound(const BenchConfig& cfg, int round) {
     auto conn = std::make_unique<Conn>();
     ConnectOptions opts;
     opts.name = absl::StrCat("bench-requester-", i);
-    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.server, opts, kConnectTimeout));
+    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.pub_server, opts, kConnectTimeout));
     conn->Append(absl::StrCat("SUB _INBOX.bench.", i, ".* 1\r\n"));
     BasicSink sink(conn.get());
     LATTICE_RETURN_IF_ERROR(conn->RoundTrip(sink, sink.pongs(), kConnectTimeout));

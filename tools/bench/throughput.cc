@@ -250,11 +250,11 @@ absl::StatusOr<RoundResult> RunThroughputRound(const BenchConfig& cfg, Throughpu
     auto conn = std::make_unique<Conn>();
     ConnectOptions opts;
     opts.name = absl::StrCat("bench-sub-", i);
-    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.server, opts, kConnectTimeout));
+    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.sub_server, opts, kConnectTimeout));
     conn->ReserveReadBuffer(4u << 20);
     conn->Append(mode == ThroughputMode::kQueue
-                     ? absl::StrCat("SUB ", cfg.subject, " bench-queue 1\r\n")
-                     : absl::StrCat("SUB ", cfg.subject, " 1\r\n"));
+                     ? absl::StrCat("SUB ", cfg.sub_subject, " bench-queue 1\r\n")
+                     : absl::StrCat("SUB ", cfg.sub_subject, " 1\r\n"));
     auto sink = std::make_unique<ReceiverSink>(conn.get(), quotas, verify);
     LATTICE_RETURN_IF_ERROR(conn->RoundTrip(*sink, sink->pongs(), kConnectTimeout));
     rconns.push_back(std::move(conn));
@@ -265,7 +265,7 @@ absl::StatusOr<RoundResult> RunThroughputRound(const BenchConfig& cfg, Throughpu
     auto conn = std::make_unique<Conn>();
     ConnectOptions opts;
     opts.name = absl::StrCat("bench-pub-", i);
-    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.server, opts, kConnectTimeout));
+    LATTICE_RETURN_IF_ERROR(conn->Open(cfg.pub_server, opts, kConnectTimeout));
     pconns.push_back(std::move(conn));
   }
 
