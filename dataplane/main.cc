@@ -94,11 +94,6 @@ bool WritePidFile(const std::string& path) {
 // Options the config and flag parser understands but this node cannot honour yet. Refused
 // rather than ignored: a node asked for a cluster must not silently run alone.
 absl::Status RefuseUnwiredFeatures(const options::Options& opts) {
-  if (!opts.operators.empty() || !opts.resolver.empty() || !opts.resolver_preload.empty()) {
-    return absl::FailedPreconditionError(
-        "operator mode (operator / resolver / resolver_preload) is not supported by lattice-node "
-        "yet; configure accounts with the accounts {} block instead");
-  }
   if (opts.cluster.port != 0 || !opts.cluster.routes.empty() || !opts.cluster.name.empty()) {
     return absl::UnimplementedError(
         "clustering (cluster {} / --cluster / --routes / --cluster_name) is not supported by "
@@ -133,6 +128,11 @@ int Run(int argc, char** argv) {
     return 1;
   }
   if (command_line->check_config) {
+    // Operator mode: the operator JWTs, resolver and preloads are read and verified too.
+    if (absl::Status s = server::Server::CheckOperatorConfig(command_line->options); !s.ok()) {
+      std::fprintf(stderr, "lattice-node: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
     std::printf("lattice-node: configuration is valid\n");
     return 0;
   }

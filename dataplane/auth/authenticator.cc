@@ -211,6 +211,14 @@ std::string_view AuthFailureName(AuthFailure failure) {
       return "account in CONNECT not allowed";
     case AuthFailure::kBadSignature:
       return "bad signature";
+    case AuthFailure::kExpired:
+      return "credentials expired";
+    case AuthFailure::kRevoked:
+      return "user revoked";
+    case AuthFailure::kUnknownAccount:
+      return "unknown or untrusted account";
+    case AuthFailure::kNotAllowedHere:
+      return "connection not allowed by user limits";
   }
   return "unknown";
 }

@@ -47,6 +47,10 @@ struct Identity {
   // Unix seconds at which the session must end with -ERR 'User Authentication Expired'
   // (JWT expiry); 0 = never.
   int64_t expires_unix = 0;
+  // JWT users: the account that issued the user when a signing key signed it (nats-server's
+  // issuer_account), and the JWT's name claim (monitoring). Empty otherwise.
+  std::string issuer_account;
+  std::string name;
 };
 
 // Why authentication failed; all map to -ERR 'Authorization Violation' on the wire, the
@@ -57,7 +61,11 @@ enum class AuthFailure : uint8_t {
   kUnknownUser,        // user (or nkey) not configured
   kBadPassword,        // password or token mismatch
   kAccountNotAllowed,  // CONNECT named an account / new_account (nats-server refuses)
-  kBadSignature,       // nkey signature over the nonce (JWT later)
+  kBadSignature,       // nkey signature over the nonce, or a JWT that does not verify
+  kExpired,            // JWT user not (or no longer / not yet) valid
+  kRevoked,            // JWT user revoked by its account
+  kUnknownAccount,     // JWT user's account cannot be resolved, is expired or untrusted
+  kNotAllowedHere,     // JWT user limits: connection type, source address, time window
 };
 std::string_view AuthFailureName(AuthFailure failure);
 
@@ -79,6 +87,10 @@ struct AuthRequest {
   // users list maps the first name that is a configured user (CONNECT's user is ignored);
   // no match is an Authorization Violation.
   const std::vector<tls::PeerIdentity>* certificate_identities = nullptr;
+  // The client's address (textual IPv4/IPv6; empty = unknown) and connection type
+  // (STANDARD, WEBSOCKET, LEAFNODE, MQTT), for JWT users' src and allowed_connection_types.
+  std::string_view client_ip;
+  std::string_view connection_type = "STANDARD";
 };
 
 // One way to authenticate (users, token, single user; nkeys, JWT later). Immutable after

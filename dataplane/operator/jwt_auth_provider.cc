@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
+#include "common/base/log.h"
 #include "common/jwt/chain.h"
 #include "common/jwt/user_limits.h"
 #include "common/nkeys/nkeys.h"
@@ -89,10 +90,25 @@ auth::AuthFailure ToAuthFailure(JwtFailure failure) {
     case JwtFailure::kMissingSignature:
     case JwtFailure::kBadSignature:
     case JwtFailure::kBadJwt:
+    case JwtFailure::kUntrustedIssuer:
+    case JwtFailure::kBearerNotAllowed:
       return auth::AuthFailure::kBadSignature;
-    default:
+    case JwtFailure::kUserExpired:
+    case JwtFailure::kUserNotYetValid:
+      return auth::AuthFailure::kExpired;
+    case JwtFailure::kRevoked:
+      return auth::AuthFailure::kRevoked;
+    case JwtFailure::kUnknownAccount:
+    case JwtFailure::kAccountExpired:
+      return auth::AuthFailure::kUnknownAccount;
+    case JwtFailure::kConnectionTypeDenied:
+    case JwtFailure::kSourceDenied:
+    case JwtFailure::kOutsideTimeWindow:
+      return auth::AuthFailure::kNotAllowedHere;
+    case JwtFailure::kBadPermissions:
       return auth::AuthFailure::kUnknownUser;
   }
+  return auth::AuthFailure::kUnknownUser;
 }
 
 std::shared_ptr<const auth::CompiledPermissions> CompileJwtPermissions(
@@ -211,6 +227,11 @@ JwtAuthResult JwtAuthProvider::AuthenticateJwt(const auth::AuthRequest& request,
   }
   r.identity.user = user->std.subject;
   r.identity.account = account_key;
+  r.identity.user_public_key = r.user_public_key;
+  r.identity.issued_at_unix = r.issued_at;
+  r.identity.expires_unix = r.expires_unix;
+  r.identity.issuer_account = r.issuer_account;
+  r.identity.name = r.name;
   r.identity.permissions = CompileJwtPermissions(
       effective->permissions.empty() ? account->nats.default_permissions : effective->permissions);
   return r;
@@ -219,8 +240,10 @@ JwtAuthResult JwtAuthProvider::AuthenticateJwt(const auth::AuthRequest& request,
 auth::AuthProvider::Verdict JwtAuthProvider::Authenticate(const auth::AuthRequest& request,
                                                           auth::Identity* identity,
                                                           auth::AuthFailure* failure) const {
-  JwtAuthResult r = AuthenticateJwt(request, ClientContext{}, now_());
+  JwtAuthResult r =
+      AuthenticateJwt(request, ClientContext{request.client_ip, request.connection_type}, now_());
   if (!r.ok()) {
+    LATTICE_LOG(kInfo) << "JWT user refused: " << JwtFailureName(r.failure) << ": " << r.detail;
     *failure = ToAuthFailure(r.failure);
     return Verdict::kRejected;
   }

@@ -100,7 +100,7 @@ class JwtAuthProvider final : public auth::AuthProvider {
                                 int64_t now) const;
 
   // auth::AuthProvider: a CONNECT without `jwt` is refused (operator mode has no other users);
-  // client address unknown (users with src are refused), connection type STANDARD.
+  // client address and connection type from the request (src, allowed_connection_types).
   Verdict Authenticate(const auth::AuthRequest& request, auth::Identity* identity,
                        auth::AuthFailure* failure) const override;
   bool NeedsNonce() const override { return true; }

@@ -290,12 +290,51 @@ TEST_F(JwtAuthProviderTest, ScopedSigningKeysApplyTheirTemplate) {
   EXPECT_REFUSED(AuthUser(&u, true), JwtFailure::kBadPermissions);
 }
 
+// The plain AuthProvider path carries the client address, connection type and the JWT fields
+// the server needs (revocation and expiry) through auth::AuthRequest / auth::Identity.
+TEST_F(JwtAuthProviderTest, AuthProviderInterfaceLosesNothing) {
+  jwt::UserClaims u = NewUser(user_);
+  u.std.name = "carol";
+  u.std.expires = kNow + 600;
+  u.nats.permissions.src = {"192.168.0.0/16"};
+  u.nats.permissions.allowed_connection_types = {"STANDARD"};
+  connect_.jwt = account_.UserJwt(user_, &u, /*by_signing_key=*/true);
+  connect_.sig = SignNonce(user_);
+  JwtAuthProvider provider(trust_, &lookup_, [this] { return now_; });
+  auth::AuthRequest request{&connect_, kNonce};
+  auth::Identity identity;
+  auth::AuthFailure failure = auth::AuthFailure::kNone;
+  request.client_ip = "10.1.1.1";
+  EXPECT_EQ(provider.Authenticate(request, &identity, &failure),
+            auth::AuthProvider::Verdict::kRejected);
+  EXPECT_EQ(failure, auth::AuthFailure::kNotAllowedHere);
+  request.client_ip = "192.168.7.7";
+  request.connection_type = "WEBSOCKET";
+  EXPECT_EQ(provider.Authenticate(request, &identity, &failure),
+            auth::AuthProvider::Verdict::kRejected);
+  request.connection_type = "STANDARD";
+  ASSERT_EQ(provider.Authenticate(request, &identity, &failure),
+            auth::AuthProvider::Verdict::kAccepted);
+  EXPECT_EQ(identity.user_public_key, user_.public_key().str());
+  EXPECT_EQ(identity.account, account_.public_key());
+  EXPECT_EQ(identity.issuer_account, account_.public_key());
+  EXPECT_EQ(identity.name, "carol");
+  EXPECT_EQ(identity.expires_unix, kNow + 600);
+  EXPECT_GT(identity.issued_at_unix, 0);
+}
+
 TEST(JwtFailureTest, NamesAndMappings) {
   for (int f = 0; f <= static_cast<int>(JwtFailure::kBadPermissions); ++f)
     EXPECT_NE(JwtFailureName(static_cast<JwtFailure>(f)), "unknown");
   EXPECT_EQ(ToAuthFailure(JwtFailure::kNone), auth::AuthFailure::kNone);
   EXPECT_EQ(ToAuthFailure(JwtFailure::kBadSignature), auth::AuthFailure::kBadSignature);
-  EXPECT_EQ(ToAuthFailure(JwtFailure::kRevoked), auth::AuthFailure::kUnknownUser);
+  EXPECT_EQ(ToAuthFailure(JwtFailure::kRevoked), auth::AuthFailure::kRevoked);
+  EXPECT_EQ(ToAuthFailure(JwtFailure::kUserExpired), auth::AuthFailure::kExpired);
+  EXPECT_EQ(ToAuthFailure(JwtFailure::kAccountExpired), auth::AuthFailure::kUnknownAccount);
+  EXPECT_EQ(ToAuthFailure(JwtFailure::kSourceDenied), auth::AuthFailure::kNotAllowedHere);
+  for (auto f : {auth::AuthFailure::kExpired, auth::AuthFailure::kRevoked,
+                 auth::AuthFailure::kUnknownAccount, auth::AuthFailure::kNotAllowedHere})
+    EXPECT_NE(auth::AuthFailureName(f), "unknown");
   EXPECT_EQ(kUserExpiredText, "User Authentication Expired");
 }
 

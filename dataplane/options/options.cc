@@ -256,7 +256,8 @@ absl::Status ValidateOptions(const Options& o) {
           absl::StrCat("user \"", user.nkey.empty() ? user.username : user.nkey,
                        "\" references unknown account \"", user.account, "\""));
   }
-  if (!o.system_account.empty() && o.system_account != "$SYS") {
+  // In operator mode the system account is an account public key resolved from its JWT.
+  if (!o.system_account.empty() && o.system_account != "$SYS" && o.operators.empty()) {
     bool known = false;
     for (const accounts::AccountSpec& spec : o.accounts)
       known = known || spec.name == o.system_account;

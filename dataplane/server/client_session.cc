@@ -198,6 +198,7 @@ bool ClientSession::Authenticate() {
   request.connect = &connect_;
   request.nonce = nonce_;
   request.certificate_identities = tls_peer_identities();
+  request.client_ip = peer_.ip;
   return ApplyAuthOutcome(config_->authenticator->Authenticate(request));
 }
 
@@ -344,12 +345,13 @@ void ClientSession::StartPooledAuth(WorkPool& pool) {
   // The check sees copies only: the session's fields stay with its loop.
   const std::vector<tls::PeerIdentity>* identities = tls_peer_identities();
   pool.Submit([weak, loop = &loop(), authenticator = config_->authenticator, connect = connect_,
-               nonce = nonce_, mapped = identities != nullptr,
+               nonce = nonce_, ip = peer_.ip, mapped = identities != nullptr,
                names = identities != nullptr ? *identities : std::vector<tls::PeerIdentity>()] {
     auth::AuthRequest request;
     request.connect = &connect;
     request.nonce = nonce;
     request.certificate_identities = mapped ? &names : nullptr;
+    request.client_ip = ip;
     auth::AuthOutcome outcome = authenticator->Authenticate(request);
     std::shared_ptr<Connection> self = weak.lock();
     if (self == nullptr) {

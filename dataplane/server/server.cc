@@ -189,7 +189,10 @@ absl::Status Server::Start() {
     config_load_time_ = start_time_;
   }
   std::shared_ptr<const options::Options> opts = context_->config()->options;
-  auto authenticator = auth::Authenticator::Create(*opts);
+  if (absl::Status s = StartOperatorMode(*opts); !s.ok()) {
+    return s;
+  }
+  auto authenticator = MakeAuthenticator(*opts);
   if (!authenticator.ok()) {
     return authenticator.status();
   }
@@ -203,11 +206,15 @@ absl::Status Server::Start() {
   auto config = std::make_shared<RuntimeConfig>();
   config->options = opts;
   config->authenticator = *std::move(authenticator);
-  config->slow_auth = HasBcryptSecret(*opts);
+  // Operator mode checks every CONNECT on the auth pool: a first user of an account not held
+  // yet waits for the resolver, never the loop.
+  config->slow_auth = HasBcryptSecret(*opts) || operator_mode_ != nullptr;
   config->tls = *std::move(tls_context);
   context_->set_config(std::move(config));
-  context_->registry().ApplyAll(opts->accounts, opts->mappings, opts->system_account,
-                                opts->no_system_account);
+  if (operator_mode_ == nullptr) {
+    context_->registry().ApplyAll(opts->accounts, opts->mappings, opts->system_account,
+                                  opts->no_system_account);
+  }
 
   int bound_port = 0;
   auto fd = BindListener(opts->host, opts->port, &bound_port);
@@ -300,6 +307,7 @@ void Server::Shutdown() {
     }
     // Credential checks in flight post to the loops: finish them while the loops exist.
     context_->StopAuthPool();
+    StopOperatorMode();
     // Sessions that were mid-teardown when the loops stopped; their sockets are closed.
     for (auto& worker : workers_) {
       for (auto& [cid, session] : worker->sessions) {
@@ -394,7 +402,10 @@ std::vector<ConnectionSnapshot> Server::Connections() const {
 
 absl::Status Server::Reload(const options::Options& new_options) {
   options::Options options = WithTlsAuthTimeout(new_options);
-  auto authenticator = auth::Authenticator::Create(options);
+  if (absl::Status s = ReloadOperatorMode(options); !s.ok()) {
+    return s;
+  }
+  auto authenticator = MakeAuthenticator(options);
   if (!authenticator.ok()) {
     return authenticator.status();
   }
@@ -413,11 +424,13 @@ absl::Status Server::Reload(const options::Options& new_options) {
   auto config = std::make_shared<RuntimeConfig>();
   config->options = std::make_shared<const options::Options>(std::move(merged));
   config->authenticator = *std::move(authenticator);
-  config->slow_auth = HasBcryptSecret(*config->options);
+  config->slow_auth = HasBcryptSecret(*config->options) || operator_mode_ != nullptr;
   config->tls = *std::move(tls_context);
-  context_->registry().ApplyAll(config->options->accounts, config->options->mappings,
-                                config->options->system_account,
-                                config->options->no_system_account);
+  if (operator_mode_ == nullptr) {
+    context_->registry().ApplyAll(config->options->accounts, config->options->mappings,
+                                  config->options->system_account,
+                                  config->options->no_system_account);
+  }
   context_->set_config(config);
   {
     MutexLock lock(&config_time_mu_);

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 
 #include "common/base/mutex.h"
+#include "dataplane/operator/operator_mode.h"
 #include "dataplane/options/options.h"
 #include "dataplane/server/client_session.h"
 #include "dataplane/server/clock.h"
@@ -89,6 +90,13 @@ class Server {
   void RevokeUser(const std::string& account, const std::string& user_key,
                   int64_t issued_at_or_before_unix);
 
+  // Operator mode (`operator` configured): the JWT account source, null otherwise. The node
+  // agent applies pushed account JWTs through it (ApplySnapshot). Set by Start.
+  operator_mode::OperatorMode* operator_mode() const { return operator_mode_.get(); }
+  // Validates the operator-mode options (operator JWTs, resolver, preloads) without starting
+  // anything, for `lattice-node -t`. OK when operator mode is not configured.
+  static absl::Status CheckOperatorConfig(const options::Options& options);
+
   int port() const { return context_->port(); }
   const std::string& server_id() const { return context_->server_id(); }
   std::shared_ptr<const options::Options> options() const { return context_->config()->options; }
@@ -110,6 +118,22 @@ class Server {
   // Runs `fn` on every live session, on the session's loop (posted).
   void ForEachSession(std::function<void(ClientSession&)> fn);
   void RunLameDuck();
+  // Operator mode (server_operator.cc): creates OperatorMode, installs the system account
+  // and its $SYS handlers. Called by Start before the listener opens.
+  absl::Status StartOperatorMode(const options::Options& options);
+  // The authenticator for `options`, with the JWT provider in operator mode.
+  absl::StatusOr<std::shared_ptr<const auth::Authenticator>> MakeAuthenticator(
+      const options::Options& options) const;
+  // SIGHUP in operator mode: operator and resolver must stay; changed preloads of held
+  // accounts are applied as claims updates.
+  absl::Status ReloadOperatorMode(const options::Options& options);
+  void StopOperatorMode();
+  // $SYS.ACCOUNT.<id>.CLAIMS.UPDATE / .CLAIMS.LOOKUP, run on the auth pool.
+  void HandleClaimsUpdate(const std::string& subject, const std::string& reply,
+                          const std::string& payload);
+  void HandleClaimsLookup(const std::string& subject, const std::string& reply);
+  // Publishes a server-originated message into the system account.
+  void PublishToSystemAccount(const std::string& subject, const std::string& payload);
   void WakeLameDuckWaiter();
 
   std::unique_ptr<ServerContext> context_;
@@ -130,6 +154,10 @@ class Server {
   bool shutdown_done_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   std::thread lame_duck_thread_;
   ClosedConnections closed_{kMaxClosedClients};
+  // Operator mode; the sink outlives the mode that calls it (declared first).
+  std::unique_ptr<operator_mode::AccountSink> operator_sink_;  // an OperatorSink
+  std::unique_ptr<operator_mode::OperatorMode> operator_mode_;
+  std::vector<std::shared_ptr<InternalSubscription>> system_subs_;  // control thread only
 };
 
 }  // namespace lattice::server
