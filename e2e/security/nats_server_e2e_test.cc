@@ -1,12 +1,13 @@
-// End to end: an operator, accounts and users made by the latticectl binary are loaded into a
-// stock nats-server (operator mode, MEMORY resolver with preload); libnats clients connect with
-// the generated creds files, exchange messages within their permissions, and revoked, expired or
-// foreign users are refused.
+// End to end: an operator, accounts and users made by the latticectl binary; the SAME generated
+// config (operator mode, MEMORY resolver with preload) is loaded unchanged into a stock
+// nats-server and into lattice-node; libnats clients connect with the generated creds files,
+// exchange messages within their permissions, and revoked, expired or foreign users are refused.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,9 @@ int Latticectl(const std::string& store, std::vector<std::string> args, std::str
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-class NatsServerSecurityTest : public ::testing::Test {
+// Keys, config and creds are made once by latticectl; each server kind is started once from
+// the same generated file.
+class SecurityE2eTest : public ::testing::TestWithParam<ServerKind> {
  protected:
   static void SetUpTestSuite() {
     absl::StatusOr<std::string> dir = MakeTempDir("security-e2e");
@@ -98,21 +101,27 @@ class NatsServerSecurityTest : public ::testing::Test {
                          &out),
               0)
         << out;
-
-    ServerConfig config;
-    config.config_text = ReadFileOrEmpty(*dir_ + "/server.conf");
-    absl::StatusOr<std::unique_ptr<ServerProcess>> server =
-        ServerProcess::Start(ServerKind::kNatsServer, std::move(config));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
+    servers_ = new std::map<ServerKind, std::unique_ptr<ServerProcess>>();
   }
   static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
+    delete servers_;
+    servers_ = nullptr;
   }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "suite set-up failed"; }
+  void SetUp() override {
+    ASSERT_NE(servers_, nullptr) << "suite set-up failed";
+    auto it = servers_->find(GetParam());
+    if (it == servers_->end()) {
+      ServerConfig config;
+      config.config_text = ReadFileOrEmpty(*dir_ + "/server.conf");
+      absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+          ServerProcess::Start(GetParam(), std::move(config));
+      ASSERT_TRUE(server.ok()) << server.status();
+      it = servers_->emplace(GetParam(), *std::move(server)).first;
+    }
+    server_ = it->second.get();
+  }
 
-  static absl::StatusOr<NatsConnection> ConnectAs(const std::string& user) {
+  absl::StatusOr<NatsConnection> ConnectAs(const std::string& user) {
     std::string creds = *dir_ + "/" + user + ".creds";
     return ConnectNats(server_->url(), [creds](natsOptions* opts) {
       natsOptions_SetUserCredentialsFromFiles(opts, creds.c_str(), nullptr);
@@ -120,18 +129,23 @@ class NatsServerSecurityTest : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static ServerProcess* server_;
+  static std::map<ServerKind, std::unique_ptr<ServerProcess>>* servers_;
+  ServerProcess* server_ = nullptr;
 };
 
-std::string* NatsServerSecurityTest::dir_ = nullptr;
-ServerProcess* NatsServerSecurityTest::server_ = nullptr;
+std::string* SecurityE2eTest::dir_ = nullptr;
+std::map<ServerKind, std::unique_ptr<ServerProcess>>* SecurityE2eTest::servers_ = nullptr;
 
-TEST_F(NatsServerSecurityTest, ServerTrustsTheGeneratedOperator) {
+TEST_P(SecurityE2eTest, ServerTrustsTheGeneratedOperator) {
   std::string log = server_->ReadLog();
-  EXPECT_NE(log.find("Operator: \"acme\""), std::string::npos) << log;
+  if (GetParam() == ServerKind::kNatsServer) {
+    EXPECT_NE(log.find("Operator: \"acme\""), std::string::npos) << log;
+  } else {
+    EXPECT_NE(log.find("Trusted Operators: 1"), std::string::npos) << log;
+  }
 }
 
-TEST_F(NatsServerSecurityTest, UsersWithCredsExchangeMessages) {
+TEST_P(SecurityE2eTest, UsersWithCredsExchangeMessages) {
   ASSERT_OK_AND_ASSIGN(NatsConnection alice, ConnectAs("alice"));
   ASSERT_OK_AND_ASSIGN(NatsConnection bob, ConnectAs("bob"));
   natsSubscription* raw_sub = nullptr;
@@ -147,7 +161,7 @@ TEST_F(NatsServerSecurityTest, UsersWithCredsExchangeMessages) {
             "hello alice");
 }
 
-TEST_F(NatsServerSecurityTest, PublishPermissionsFromTheJwtAreEnforced) {
+TEST_P(SecurityE2eTest, PublishPermissionsFromTheJwtAreEnforced) {
   ASSERT_OK_AND_ASSIGN(NatsConnection alice, ConnectAs("alice"));
   ASSERT_OK_AND_ASSIGN(NatsConnection bob, ConnectAs("bob"));
   natsSubscription* raw_sub = nullptr;
@@ -165,22 +179,26 @@ TEST_F(NatsServerSecurityTest, PublishPermissionsFromTheJwtAreEnforced) {
   EXPECT_STREQ(natsMsg_GetSubject(msg.get()), "demo.ok");
 }
 
-TEST_F(NatsServerSecurityTest, RevokedUserIsRefused) {
+TEST_P(SecurityE2eTest, RevokedUserIsRefused) {
   absl::StatusOr<NatsConnection> nc = ConnectAs("mallory");
   ASSERT_FALSE(nc.ok());
   EXPECT_NE(nc.status().message().find("Authorization"), std::string::npos) << nc.status();
 }
 
-TEST_F(NatsServerSecurityTest, ExpiredUserIsRefused) {
+TEST_P(SecurityE2eTest, ExpiredUserIsRefused) {
   absl::StatusOr<NatsConnection> nc = ConnectAs("eve");
   ASSERT_FALSE(nc.ok());
   EXPECT_NE(nc.status().message().find("Authorization"), std::string::npos) << nc.status();
 }
 
-TEST_F(NatsServerSecurityTest, UserOfAnUntrustedOperatorIsRefused) {
+TEST_P(SecurityE2eTest, UserOfAnUntrustedOperatorIsRefused) {
   absl::StatusOr<NatsConnection> nc = ConnectAs("trudy");
   ASSERT_FALSE(nc.ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(BothServers, SecurityE2eTest,
+                         ::testing::Values(ServerKind::kNatsServer, ServerKind::kLatticeNode),
+                         [](const auto& info) { return ServerKindName(info.param); });
 
 }  // namespace
 }  // namespace lattice::e2e
