@@ -129,6 +129,30 @@ absl::Status VerifyActivation(const std::string& importer, const jwt::Import& im
   return absl::OkStatus();
 }
 
+absl::Status ValidateImportTokens(const jwt::AccountClaims& claims) {
+  for (const jwt::Import& i : claims.nats.imports) {
+    if (i.token.empty())
+      continue;
+    auto fail = [&](std::string_view why) {
+      return absl::PermissionDeniedError("import \"" + i.subject + "\": activation token " +
+                                         std::string(why));
+    };
+    absl::StatusOr<jwt::ActivationClaims> act = jwt::DecodeActivation(i.token);
+    if (!act.ok())
+      return fail("is invalid");
+    if (act->std.issuer != i.account && act->nats.issuer_account != i.account)
+      return fail("doesn't match account for import");
+    if (act->std.subject != claims.std.subject)
+      return fail("doesn't match account it is being included in");
+    if (act->nats.kind != i.type)
+      return fail("has another import type");
+    std::string subject = ExportedSubject(i);
+    if (!ValidSubject(act->nats.subject) || !IsContainedIn(subject, act->nats.subject))
+      return fail("subject doesn't match import");
+  }
+  return absl::OkStatus();
+}
+
 std::vector<std::string> ImportedAccounts(const jwt::AccountClaims& claims) {
   std::vector<std::string> out;
   for (const jwt::Import& i : claims.nats.imports)

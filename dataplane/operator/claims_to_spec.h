@@ -37,6 +37,13 @@ using ExporterLookup =
 absl::Status VerifyActivation(const std::string& importer, const jwt::Import& import,
                               const jwt::AccountClaims& exporter, int64_t now);
 
+// The token checks that need no exporter (the jwt library's Import.Validate, which makes
+// nats-server refuse the whole account JWT): every import token decodes, is issued by the
+// import's account (or names it as issuer_account), is issued to `claims` itself, has the
+// import's kind and covers the imported subject (time bounds are left to VerifyActivation:
+// an expired token drops its import only). PermissionDenied naming the import otherwise.
+absl::Status ValidateImportTokens(const jwt::AccountClaims& claims);
+
 // Converts `claims` (already decoded and validated against the operator). Imports are dropped,
 // with a line in `*notes`, when: the exporter is unknown and the import carries a token (it
 // cannot be verified); the token fails VerifyActivation; the exporter is known and no export

@@ -266,5 +266,26 @@ TEST_F(ClaimsToSpecTest, LimitsMappingsRevocationsAndExpiry) {
   EXPECT_EQ(spec.expires_unix, kNow + 3600);
 }
 
+// nats-server refuses a whole account JWT whose import tokens fail jwt's Import.Validate.
+TEST(ValidateImportTokensTest, TokensForAnotherAccountOrKindOrSubjectAreBlocking) {
+  TestAccount exp("E"), imp("I"), other("O");
+  using T = jwt::ExportType;
+  imp.claims.nats.imports = {MakeImport(exp.public_key(), "priv.x", T::kStream,
+                                        exp.Activation(imp.public_key(), "priv.>", T::kStream)),
+                             MakeImport(exp.public_key(), "open", T::kService)};
+  EXPECT_TRUE(ValidateImportTokens(imp.claims).ok());
+  auto refused = [&](const std::string& token, std::string_view why) {
+    imp.claims.nats.imports[0].token = token;
+    absl::Status s = ValidateImportTokens(imp.claims);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << why;
+    EXPECT_NE(std::string(s.message()).find(why), std::string::npos) << s;
+  };
+  refused(exp.Activation(other.public_key(), "priv.>", T::kStream), "being included in");
+  refused(exp.Activation(imp.public_key(), "priv.>", T::kService), "import type");
+  refused(exp.Activation(imp.public_key(), "priv.y", T::kStream), "subject");
+  refused(other.Activation(imp.public_key(), "priv.>", T::kStream), "doesn't match account");
+  refused("eyJnot.a.token", "invalid");
+}
+
 }  // namespace
 }  // namespace lattice::operator_mode

@@ -69,10 +69,15 @@ absl::StatusOr<std::unique_ptr<OperatorMode>> OperatorMode::Create(OperatorModeC
     if (!nkeys::IsValidPublicKey(key, nkeys::KeyType::kAccount))
       return absl::InvalidArgumentError(
           absl::StrCat("resolver_preload: '", key, "' is not an account public key"));
-    absl::StatusOr<jwt::AccountClaims> claims = mode->Verify(token, key);
+    absl::StatusOr<jwt::AccountClaims> claims = mode->Verify(token, key, false);
     if (!claims.ok())
       return absl::InvalidArgumentError(
           absl::StrCat("resolver_preload ", key, ": ", claims.status().message()));
+    // As nats-server: a preload with bad import tokens is a start-up warning; the account
+    // itself is refused when a client needs it.
+    if (absl::Status tokens = ValidateImportTokens(*claims); !tokens.ok()) {
+      LATTICE_LOG(kWarn) << "Account [" << key << "] has validation issues: " << tokens.message();
+    }
     mode->resolver_->Store(key, token);
   }
   return mode;
@@ -97,7 +102,8 @@ std::unique_ptr<JwtAuthProvider> OperatorMode::NewAuthProvider() const {
 }
 
 absl::StatusOr<jwt::AccountClaims> OperatorMode::Verify(std::string_view token,
-                                                        std::string_view expected) const {
+                                                        std::string_view expected,
+                                                        bool import_tokens) const {
   if (token.size() > kMaxAccountJwtBytes)
     return absl::InvalidArgumentError("account JWT too large");
   LATTICE_ASSIGN_OR_RETURN(jwt::AccountClaims claims, jwt::DecodeAccount(token));
@@ -108,6 +114,11 @@ absl::StatusOr<jwt::AccountClaims> OperatorMode::Verify(std::string_view token,
   absl::StatusOr<size_t> op = trust_->ValidateAccount(claims, now_());
   if (!op.ok())
     return op.status();
+  // nats-server refuses the whole account JWT when an import token is malformed or was
+  // issued to another account (jwt Import.Validate is blocking).
+  if (import_tokens) {
+    LATTICE_RETURN_IF_ERROR(ValidateImportTokens(claims));
+  }
   return claims;
 }
 

@@ -117,8 +117,9 @@ class OperatorMode final : public AccountClaimsLookup {
                std::function<int64_t()> now);
 
   // Decodes and validates an account JWT; `expected` (if not empty) must be its subject.
-  absl::StatusOr<jwt::AccountClaims> Verify(std::string_view token,
-                                            std::string_view expected) const;
+  // `import_tokens`: also refuse it when an import token fails ValidateImportTokens.
+  absl::StatusOr<jwt::AccountClaims> Verify(std::string_view token, std::string_view expected,
+                                            bool import_tokens = true) const;
   std::shared_ptr<const jwt::AccountClaims> HeldClaims(const std::string& account) const;
   // All below run with update_mu_ held.
   std::shared_ptr<const jwt::AccountClaims> LoadLocked(const std::string& account,

@@ -1,0 +1,395 @@
+// Differential operator-mode e2e: the same operator JWT, system account and MEMORY resolver
+// preloads (keys made at test time) loaded by nats-server 2.9.10 and lattice-node; raw-socket
+// JWT clients and libnats creds: account isolation, stream/service imports with activation
+// tokens, live claims updates from a system-account user, revocation and expiry of connected
+// users, and the auth-bypass matrix (every case refused by both servers).
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+#include "common/creds/creds.h"
+#include "e2e/core/server_test.h"
+#include "e2e/harness/nats_client.h"
+#include "e2e/harness/net.h"
+#include "e2e/operator/operator_keys.h"
+
+namespace lattice::e2e {
+namespace {
+
+using operator_keys::Account;
+using operator_keys::NewKey;
+using operator_keys::Operator;
+using operator_keys::SignNonce;
+
+using OperatorTest = ServerTest;
+
+// How a test client presents itself: the user JWT and the key that signs the nonce (none:
+// no "sig"); `connect_extra` is merged into CONNECT.
+struct Credentials {
+  std::string jwt;
+  const nkeys::KeyPair* signer = nullptr;
+  nlohmann::json connect_extra = nlohmann::json::object();
+};
+
+// Connects, signs INFO's nonce and sends CONNECT + PING. OK with the client after PONG; an
+// error carrying the server's -ERR line (or the close) otherwise.
+absl::StatusOr<std::unique_ptr<RawClient>> JwtConnect(int port, const Credentials& creds) {
+  auto client = RawClient::Connect(port);
+  if (!client.ok()) {
+    return client.status();
+  }
+  auto info = (*client)->ReadInfo();
+  if (!info.ok()) {
+    return info.status();
+  }
+  std::string nonce = info->value("nonce", "");
+  nlohmann::json connect = {{"verbose", false}, {"pedantic", false}, {"protocol", 1}};
+  if (!creds.jwt.empty()) {
+    connect["jwt"] = creds.jwt;
+  }
+  if (creds.signer != nullptr) {
+    connect["sig"] = SignNonce(*creds.signer, nonce);
+  }
+  connect.update(creds.connect_extra);
+  if (absl::Status s = (*client)->Send(absl::StrCat("CONNECT ", connect.dump(), "\r\nPING\r\n"));
+      !s.ok()) {
+    return s;
+  }
+  auto op = (*client)->ReadOp();
+  if (!op.ok()) {
+    return op.status();
+  }
+  if (op->verb != "PONG") {
+    return absl::PermissionDeniedError(op->line);
+  }
+  return std::move(*client);
+}
+
+// A user of `account` with its own key.
+struct User {
+  explicit User(const Account& account, int64_t expires = 0)
+      : key(NewKey(nkeys::KeyType::kUser)), jwt(account.UserJwt(key, expires)) {}
+  Credentials creds() const { return Credentials{jwt, &key}; }
+  nkeys::KeyPair key;
+  std::string jwt;
+};
+
+// Subscribes `sub` to `subject`, publishes from `pub`, and returns the payloads `sub` got
+// (a PING round trip on both bounds the wait: everything published before has been routed).
+std::vector<std::string> Deliver(RawClient& sub, const std::string& sub_subject, RawClient& pub,
+                                 const std::string& pub_subject, const std::string& payload) {
+  EXPECT_TRUE(sub.Send(absl::StrCat("SUB ", sub_subject, " 1\r\n")).ok());
+  EXPECT_TRUE(sub.Sync().ok());
+  EXPECT_TRUE(
+      pub.Send(absl::StrCat("PUB ", pub_subject, " ", payload.size(), "\r\n", payload, "\r\n"))
+          .ok());
+  EXPECT_TRUE(pub.Sync().ok());
+  std::vector<std::string> got;
+  auto ops = sub.Sync();
+  EXPECT_TRUE(ops.ok()) << ops.status();
+  if (ops.ok()) {
+    for (const RawOp& op : *ops) {
+      if (op.verb == "MSG") {
+        got.push_back(op.payload);
+      }
+    }
+  }
+  EXPECT_TRUE(sub.Send("UNSUB 1\r\n").ok());
+  return got;
+}
+
+// The first -ERR line the server sends before closing `client` ("" when it closed silently
+// or did not close within the wait).
+std::string ErrBeforeClose(RawClient& client, std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto op = client.ReadOp(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (!op.ok()) {
+      return "";
+    }
+    if (op->verb == "-ERR") {
+      return op->line;
+    }
+  }
+  return "";
+}
+
+TEST_P(OperatorTest, JwtAccountsAreIsolated) {
+  Operator op;
+  Account a("A"), b("B");
+  START_SERVER_OR_FAIL(server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)},
+                                           {a.pub(), op.AccountJwt(a)},
+                                           {b.pub(), op.AccountJwt(b)}})});
+  User ua(a), ua2(a), ub(b);
+  ASSERT_OK_AND_ASSIGN(auto ca, JwtConnect(server->port(), ua.creds()));
+  ASSERT_OK_AND_ASSIGN(auto ca2, JwtConnect(server->port(), ua2.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));
+  EXPECT_TRUE(Deliver(*ca, "x", *cb, "x", "from-b").empty());
+  EXPECT_EQ(Deliver(*ca, "x", *ca2, "x", "from-a"), std::vector<std::string>{"from-a"});
+}
+
+TEST_P(OperatorTest, LibnatsCredsFileConnects) {
+  Operator op;
+  Account a("A");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User ua(a);
+  auto text = creds::FormatUserCreds(ua.jwt, ua.key);
+  ASSERT_TRUE(text.ok()) << text.status();
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("operator-creds"));
+  std::string path = dir + "/a.creds";
+  ASSERT_OK(WriteFile(path, std::string(text->view())));
+  ASSERT_OK_AND_ASSIGN(NatsConnection nc, ConnectNats(server->url(), [&](natsOptions* o) {
+                         natsOptions_SetUserCredentialsFromFiles(o, path.c_str(), nullptr);
+                       }));
+  natsSubscription* raw = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&raw, nc.get(), "hello"), NATS_OK);
+  NatsSubscription sub(raw);
+  ASSERT_EQ(natsConnection_PublishString(nc.get(), "hello", "world"), NATS_OK);
+  natsMsg* msg = nullptr;
+  ASSERT_EQ(natsSubscription_NextMsg(&msg, sub.get(), 5000), NATS_OK);
+  NatsMsg owned(msg);
+  EXPECT_EQ(std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)), "world");
+}
+
+// Exporter E: public stream feed.> and service svc.pub; token-required stream priv.> and
+// service psvc. B imports all with the right tokens; C imports priv.> without a token (the
+// import is dropped); D presents B's token (an activation whose subject is another account:
+// CVE-2021-3127 class): both servers refuse D's account JWT, so D's users cannot connect.
+TEST_P(OperatorTest, ImportsBetweenJwtAccountsHonourActivationTokens) {
+  Operator op;
+  Account e("E"), b("B"), c("C"), d("D");
+  auto exp = [](const std::string& subject, jwt::ExportType type, bool token) {
+    jwt::Export x;
+    x.subject = subject;
+    x.type = type;
+    x.token_req = token;
+    return x;
+  };
+  auto imp = [](const std::string& account, const std::string& subject, jwt::ExportType type,
+                const std::string& token, const std::string& local = "") {
+    jwt::Import i;
+    i.account = account;
+    i.subject = subject;
+    i.type = type;
+    i.token = token;
+    i.local_subject = local;
+    return i;
+  };
+  using T = jwt::ExportType;
+  e.claims.nats.exports = {exp("feed.>", T::kStream, false), exp("svc.pub", T::kService, false),
+                           exp("priv.>", T::kStream, true), exp("psvc", T::kService, true)};
+  std::string b_stream = e.Activation(b.pub(), "priv.>", T::kStream);
+  std::string b_service = e.Activation(b.pub(), "psvc", T::kService);
+  b.claims.nats.imports = {
+      imp(e.pub(), "feed.>", T::kStream, ""), imp(e.pub(), "svc.pub", T::kService, ""),
+      imp(e.pub(), "priv.>", T::kStream, b_stream), imp(e.pub(), "psvc", T::kService, b_service)};
+  c.claims.nats.imports = {imp(e.pub(), "priv.>", T::kStream, ""),
+                           imp(e.pub(), "psvc", T::kService, "")};
+  d.claims.nats.imports = {imp(e.pub(), "priv.>", T::kStream, b_stream),
+                           imp(e.pub(), "psvc", T::kService, b_service)};
+  START_SERVER_OR_FAIL(server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)},
+                                           {e.pub(), op.AccountJwt(e)},
+                                           {b.pub(), op.AccountJwt(b)},
+                                           {c.pub(), op.AccountJwt(c)},
+                                           {d.pub(), op.AccountJwt(d)}})});
+  User ue(e), ub(b), uc(c), ud(d);
+  ASSERT_OK_AND_ASSIGN(auto ce, JwtConnect(server->port(), ue.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cc, JwtConnect(server->port(), uc.creds()));
+  auto refused_d = JwtConnect(server->port(), ud.creds());
+  ASSERT_FALSE(refused_d.ok()) << "account with a stolen activation token was accepted";
+  EXPECT_NE(refused_d.status().message().find("Authorization Violation"), std::string::npos);
+  EXPECT_EQ(Deliver(*cb, "feed.1", *ce, "feed.1", "pub"), std::vector<std::string>{"pub"});
+  EXPECT_EQ(Deliver(*cb, "priv.1", *ce, "priv.1", "tok"), std::vector<std::string>{"tok"});
+  EXPECT_TRUE(Deliver(*cc, "priv.1", *ce, "priv.1", "no-token").empty());
+  // Services: the exporter answers; B's requests arrive, C's do not.
+  EXPECT_EQ(Deliver(*ce, "svc.pub", *cb, "svc.pub", "req"), std::vector<std::string>{"req"});
+  EXPECT_EQ(Deliver(*ce, "psvc", *cb, "psvc", "b"), std::vector<std::string>{"b"});
+  EXPECT_TRUE(Deliver(*ce, "psvc", *cc, "psvc", "c").empty());
+}
+
+// A system-account user pushes an account JWT over $SYS.ACCOUNT.<id>.CLAIMS.UPDATE; both the
+// new import and a new limit take effect without a restart.
+TEST_P(OperatorTest, ClaimsUpdateFromSystemUserAppliesLive) {
+  Operator op;
+  Account e("E"), b("B");
+  jwt::Export feed;
+  feed.subject = "feed.>";
+  feed.type = jwt::ExportType::kStream;
+  e.claims.nats.exports = {feed};
+  START_SERVER_OR_FAIL(server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)},
+                                           {e.pub(), op.AccountJwt(e)},
+                                           {b.pub(), op.AccountJwt(b)}})});
+  User us(op.sys), ue(e), ub(b);
+  ASSERT_OK_AND_ASSIGN(auto cs, JwtConnect(server->port(), us.creds()));
+  ASSERT_OK_AND_ASSIGN(auto ce, JwtConnect(server->port(), ue.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));
+  EXPECT_TRUE(Deliver(*cb, "feed.1", *ce, "feed.1", "before").empty());
+
+  jwt::Import i;
+  i.account = e.pub();
+  i.subject = "feed.>";
+  i.type = jwt::ExportType::kStream;
+  b.claims.nats.imports = {i};
+  b.claims.nats.limits.nats.payload = 64;
+  std::string update = op.AccountJwt(b, 1);
+  ASSERT_OK(cs->Send("SUB _INBOX.upd 9\r\n"));
+  ASSERT_OK(cs->Send(absl::StrCat("PUB $SYS.ACCOUNT.", b.pub(), ".CLAIMS.UPDATE _INBOX.upd ",
+                                  update.size(), "\r\n", update, "\r\n")));
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> answer, cs->ReadUntil("MSG"));
+  ASSERT_FALSE(answer.empty());
+  nlohmann::json response = nlohmann::json::parse(answer.back().payload, nullptr, false);
+  EXPECT_EQ(response["data"]["code"], 200) << answer.back().payload;
+  EXPECT_EQ(response["data"]["account"], b.pub());
+
+  EXPECT_EQ(Deliver(*cb, "feed.1", *ce, "feed.1", "after"), std::vector<std::string>{"after"});
+  // New connections of B see the new max_payload in INFO.
+  ASSERT_OK_AND_ASSIGN(auto raw, RawClient::Connect(server->port()));
+  ASSERT_OK_AND_ASSIGN(nlohmann::json info, raw->ReadInfo());
+  User ub2(b);
+  ASSERT_OK_AND_ASSIGN(auto cb2, JwtConnect(server->port(), ub2.creds()));
+  std::string big(100, 'x');
+  ASSERT_OK(cb2->Send(absl::StrCat("PUB big ", big.size(), "\r\n", big, "\r\n")));
+  EXPECT_EQ(ErrBeforeClose(*cb2, std::chrono::seconds(5)), "-ERR 'Maximum Payload Violation'");
+}
+
+// A non-system user cannot push claims: its update is an ordinary message in its account.
+TEST_P(OperatorTest, ClaimsUpdateFromOrdinaryUserIsIgnored) {
+  Operator op;
+  Account a("A");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User ua(a), victim(a);
+  ASSERT_OK_AND_ASSIGN(auto cv, JwtConnect(server->port(), victim.creds()));
+  ASSERT_OK_AND_ASSIGN(auto ca, JwtConnect(server->port(), ua.creds()));
+  a.claims.nats.revocations[victim.key.public_key().str()] = jwt::NowSeconds() + 10;
+  std::string update = op.AccountJwt(a, 1);
+  ASSERT_OK(ca->Send(absl::StrCat("PUB $SYS.ACCOUNT.", a.pub(), ".CLAIMS.UPDATE ", update.size(),
+                                  "\r\n", update, "\r\n")));
+  ASSERT_OK(ca->Sync().status());
+  ASSERT_OK(cv->Sync().status());  // still connected
+  EXPECT_FALSE(cv->closed());
+}
+
+TEST_P(OperatorTest, RevocationClosesAConnectedUser) {
+  Operator op;
+  Account a("A");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User us(op.sys), victim(a), other(a);
+  ASSERT_OK_AND_ASSIGN(auto cs, JwtConnect(server->port(), us.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cv, JwtConnect(server->port(), victim.creds()));
+  ASSERT_OK_AND_ASSIGN(auto co, JwtConnect(server->port(), other.creds()));
+  a.claims.nats.revocations[victim.key.public_key().str()] = jwt::NowSeconds() + 10;
+  std::string update = op.AccountJwt(a, 1);
+  ASSERT_OK(cs->Send(absl::StrCat("PUB $SYS.ACCOUNT.", a.pub(), ".CLAIMS.UPDATE ", update.size(),
+                                  "\r\n", update, "\r\n")));
+  EXPECT_EQ(ErrBeforeClose(*cv, std::chrono::seconds(5)), "-ERR 'User Authentication Revoked'");
+  EXPECT_TRUE(cv->WaitClosed());
+  ASSERT_OK(co->Sync().status());
+  // The revoked key cannot come back.
+  EXPECT_FALSE(JwtConnect(server->port(), victim.creds()).ok());
+}
+
+TEST_P(OperatorTest, UserJwtExpiryDisconnects) {
+  Operator op;
+  Account a("A");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User soon(a, jwt::NowSeconds() + 2);
+  ASSERT_OK_AND_ASSIGN(auto c, JwtConnect(server->port(), soon.creds()));
+  EXPECT_EQ(ErrBeforeClose(*c, std::chrono::seconds(8)), "-ERR 'User Authentication Expired'");
+  EXPECT_TRUE(c->WaitClosed());
+}
+
+// Every way in without valid credentials, against both servers: all refused with
+// 'Authorization Violation' (or a close).
+TEST_P(OperatorTest, AuthBypassMatrix) {
+  Operator op;
+  Account a("A"), b("B"), unknown("U");
+  jwt::Export priv;
+  priv.subject = "priv.>";
+  priv.type = jwt::ExportType::kStream;
+  priv.token_req = true;
+  a.claims.nats.exports = {priv};
+  User revoked(a);
+  a.claims.nats.revocations[revoked.key.public_key().str()] = jwt::NowSeconds() + 60;
+  // B presents an activation A issued to another account (U).
+  jwt::Import stolen;
+  stolen.account = a.pub();
+  stolen.subject = "priv.>";
+  stolen.type = jwt::ExportType::kStream;
+  stolen.token = a.Activation(unknown.pub(), "priv.>", jwt::ExportType::kStream);
+  b.claims.nats.imports = {stolen};
+  START_SERVER_OR_FAIL(server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)},
+                                           {a.pub(), op.AccountJwt(a)},
+                                           {b.pub(), op.AccountJwt(b)}})});
+  User good(a), expired(a, jwt::NowSeconds() - 30), stolen_user(b);
+  nkeys::KeyPair other = NewKey(nkeys::KeyType::kUser);
+  nkeys::KeyPair rogue_account = NewKey(nkeys::KeyType::kAccount);
+  std::string tampered = good.jwt;
+  {
+    // Flip one payload character: the signature no longer matches.
+    size_t dot = tampered.find('.');
+    char& ch = tampered[dot + 5];
+    ch = ch == 'A' ? 'B' : 'A';
+  }
+  // A user JWT claiming A as issuer_account but signed by B's key (not an A signing key).
+  std::string wrong_account;
+  {
+    jwt::UserClaims u = jwt::NewUserClaims(*nkeys::UserPublicKey::FromKey(other.public_key()));
+    u.nats.issuer_account = a.pub();
+    wrong_account = *jwt::Encode(u, b.key);
+  }
+  std::string unrelated = unknown.UserJwt(other);
+  std::string rogue;
+  {
+    jwt::UserClaims u = jwt::NewUserClaims(*nkeys::UserPublicKey::FromKey(other.public_key()));
+    rogue = *jwt::Encode(u, rogue_account);
+  }
+  struct Case {
+    std::string name;
+    Credentials creds;
+  };
+  std::vector<Case> cases = {
+      {"no auth at all", {}},
+      {"no jwt, user/pass", {"", nullptr, {{"user", "a"}, {"pass", "b"}}}},
+      {"jwt without sig", {good.jwt, nullptr}},
+      {"wrong signature", {good.jwt, &other}},
+      {"tampered jwt", {tampered, &good.key}},
+      {"wrong account (issuer_account not the signer)", {wrong_account, &other}},
+      {"expired user", expired.creds()},
+      {"revoked user", revoked.creds()},
+      {"account unknown to the operator", {unrelated, &other}},
+      {"user signed by an unrelated key", {rogue, &other}},
+      {"garbage jwt", {"eyJnot.a.jwt", &other}},
+      {"jwt with a CONNECT account", {good.jwt, &good.key, {{"account", b.pub()}}}},
+      {"activation token for another account", stolen_user.creds()},
+  };
+  int refused = 0;
+  for (const Case& c : cases) {
+    auto client = JwtConnect(server->port(), c.creds);
+    EXPECT_FALSE(client.ok()) << c.name << " was accepted";
+    if (!client.ok()) {
+      ++refused;
+      EXPECT_TRUE(absl::StrContains(client.status().message(), "Authorization Violation") ||
+                  !absl::IsPermissionDenied(client.status()))
+          << c.name << ": " << client.status();
+    }
+  }
+  std::printf("auth-bypass matrix on %s: %d of %zu cases refused\n", ServerKindName(kind()),
+              refused, cases.size());
+  EXPECT_EQ(refused, static_cast<int>(cases.size()));
+}
+
+LATTICE_E2E_INSTANTIATE(OperatorTest);
+
+}  // namespace
+}  // namespace lattice::e2e
