@@ -3,6 +3,10 @@
 // JWT clients and libnats creds: account isolation, stream/service imports with activation
 // tokens, live claims updates from a system-account user, revocation and expiry of connected
 // users, and the auth-bypass matrix (every case refused by both servers).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +17,7 @@
 #include "nlohmann/json.hpp"
 
 #include "common/creds/creds.h"
+#include "common/testing/child_process.h"
 #include "e2e/core/server_test.h"
 #include "e2e/harness/nats_client.h"
 #include "e2e/harness/net.h"
@@ -387,6 +392,47 @@ TEST_P(OperatorTest, AuthBypassMatrix) {
   std::printf("auth-bypass matrix on %s: %d of %zu cases refused\n", ServerKindName(kind()),
               refused, cases.size());
   EXPECT_EQ(refused, static_cast<int>(cases.size()));
+}
+
+// The accountd binary (//accountd:accountd) in the test's runfiles.
+std::string AccountdPath() {
+  for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
+    if (const char* root = std::getenv(var); root != nullptr) {
+      std::string path = std::string(root) + "/lattice/accountd/accountd";
+      if (access(path.c_str(), X_OK) == 0) {
+        return path;
+      }
+    }
+  }
+  return "accountd/accountd";
+}
+
+// resolver: URL(...) against a real `accountd --dir`: accounts are fetched on first CONNECT;
+// an account the directory lacks is refused.
+TEST_P(OperatorTest, UrlResolverAgainstAccountd) {
+  Operator op;
+  Account a("A"), missing("M");
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("operator-accountd"));
+  ASSERT_OK(WriteFile(dir + "/op.jwt", op.Jwt()));
+  ASSERT_EQ(mkdir((dir + "/jwts").c_str(), 0700), 0);
+  ASSERT_OK(WriteFile(dir + "/jwts/" + op.sys.pub() + ".jwt", op.AccountJwt(op.sys)));
+  ASSERT_OK(WriteFile(dir + "/jwts/" + a.pub() + ".jwt", op.AccountJwt(a)));
+  ASSERT_OK_AND_ASSIGN(int http_port, FreePort());
+  auto accountd =
+      testutil::ChildProcess::Spawn({AccountdPath(), "--operator", dir + "/op.jwt", "--http",
+                                     absl::StrCat("127.0.0.1:", http_port), "--dir", dir + "/jwts"},
+                                    OutputDir() + "/accountd-" + ServerKindName(kind()) + ".log");
+  ASSERT_TRUE(accountd.ok()) << accountd.status();
+  ASSERT_TRUE(WaitForTcp(http_port, std::chrono::seconds(10))) << accountd->Log();
+  START_SERVER_OR_FAIL(
+      server,
+      {op.Config({}, absl::StrCat("URL(\"http://127.0.0.1:", http_port, "/jwt/v1/accounts/\")"))});
+  User ua(a), ua2(a), um(missing);
+  ASSERT_OK_AND_ASSIGN(auto c1, JwtConnect(server->port(), ua.creds()));
+  ASSERT_OK_AND_ASSIGN(auto c2, JwtConnect(server->port(), ua2.creds()));
+  EXPECT_EQ(Deliver(*c1, "r", *c2, "r", "via-url"), std::vector<std::string>{"via-url"});
+  auto refused = JwtConnect(server->port(), um.creds());
+  EXPECT_FALSE(refused.ok());
 }
 
 LATTICE_E2E_INSTANTIATE(OperatorTest);
