@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 
 #include "common/base/log.h"
+#include "dataplane/agent/managed_node.h"
 #include "dataplane/monitor/http_server.h"
 #include "dataplane/options/options.h"
 #include "dataplane/server/monitor_adapter.h"
@@ -102,17 +103,47 @@ absl::Status RefuseUnwiredFeatures(const options::Options& opts) {
   return absl::OkStatus();
 }
 
+// Parses the command line; with --control the agent's flags are split off first and the
+// options get the managed defaults (agent::ApplyManagedOptions).
+absl::StatusOr<options::CommandLine> ParseNodeCommandLine(const agent::NodeArgs& args) {
+  auto command_line = options::ParseCommandLine(args.argc(), args.argv());
+  if (command_line.ok() && args.managed && !command_line->show_help &&
+      !command_line->show_version && command_line->signal.empty()) {
+    absl::Status managed = agent::ApplyManagedOptions(args.agent, &command_line->options);
+    if (!managed.ok())
+      return managed;
+  }
+  return command_line;
+}
+
+std::string NodeUsageText() {
+  return options::UsageText() + "\n" + agent::AgentFlagsUsage() +
+         "    With --control, --cluster NAME (no \"://\") is the node's cluster on the control\n"
+         "    plane; --cluster nats://host:port stays nats-server's cluster listen URL.\n";
+}
+
 int Run(int argc, char** argv) {
-  auto command_line = options::ParseCommandLine(argc, argv);
+  auto node_args = agent::SplitNodeArgs(argc, argv);
+  if (!node_args.ok()) {
+    std::fprintf(stderr, "lattice-node: %s\n", std::string(node_args.status().message()).c_str());
+    return 1;
+  }
+  auto command_line = ParseNodeCommandLine(*node_args);
   if (!command_line.ok()) {
     std::fprintf(stderr, "lattice-node: %s\n%s",
-                 std::string(command_line.status().message()).c_str(),
-                 options::UsageText().c_str());
+                 std::string(command_line.status().message()).c_str(), NodeUsageText().c_str());
     return 1;
   }
   if (command_line->show_help) {
-    std::fputs(options::UsageText().c_str(), stdout);
+    std::fputs(NodeUsageText().c_str(), stdout);
     return 0;
+  }
+  absl::StatusOr<std::optional<agent::AgentConfig>> agent_config =
+      agent::AgentConfigFromFlags(node_args->agent);
+  if (!agent_config.ok()) {
+    std::fprintf(stderr, "lattice-node: %s\n",
+                 std::string(agent_config.status().message()).c_str());
+    return 1;
   }
   if (command_line->show_version) {
     std::printf("lattice-node: v%s (nats-server %s compatible)\n",
@@ -179,6 +210,19 @@ int Run(int argc, char** argv) {
     }
     LATTICE_LOG(kInfo) << "Starting http monitor on " << opts.http_host << ":" << http->port();
   }
+  // --control: the control plane is the account source (last-known-good bundle first).
+  std::unique_ptr<agent::ManagedNode> managed;
+  if (agent_config->has_value()) {
+    auto started =
+        agent::ManagedNode::Start(**std::move(agent_config), node.operator_mode(),
+                                  {"nats://" + opts.host + ":" + std::to_string(node.port())});
+    if (!started.ok()) {
+      LATTICE_LOG(kFatal) << "Error starting the node agent: " << started.status().message();
+      node.Shutdown();
+      return 1;
+    }
+    managed = *std::move(started);
+  }
   LATTICE_LOG(kInfo) << "Listening for client connections on " << opts.host << ":" << node.port();
   LATTICE_LOG(kInfo) << "Server is ready";
 
@@ -207,7 +251,7 @@ int Run(int argc, char** argv) {
           ConfigureLogging(*node.options());
           break;
         case SIGHUP: {
-          auto reloaded = options::ParseCommandLine(argc, argv);
+          auto reloaded = ParseNodeCommandLine(*node_args);
           if (!reloaded.ok()) {
             LATTICE_LOG(kError) << "Failed to reload server configuration: "
                                 << reloaded.status().message();
@@ -230,6 +274,9 @@ int Run(int argc, char** argv) {
   });
 
   node.WaitForShutdown();
+  if (managed != nullptr) {
+    managed->Stop();
+  }
   if (http != nullptr) {
     http->Stop();
   }

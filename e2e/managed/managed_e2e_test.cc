@@ -1,0 +1,439 @@
+// Managed deployment end to end: accounts and users made with latticectl over gRPC reach a
+// lattice-node (NodeSync push) and Debian's nats-server (accountd URL resolver); limits and
+// revocations apply live on both; both keep serving with the control plane dead; the node
+// restarts from its on-disk bundle and resyncs when the control plane returns.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include <nats/nats.h>
+
+#include "common/jwt/claims.h"
+#include "common/nkeys/nkeys.h"
+#include "common/testing/child_process.h"
+#include "common/testing/eventually.h"
+#include "common/testing/ports.h"
+
+namespace lattice::managed_e2e {
+namespace {
+
+using testutil::ChildProcess;
+
+constexpr char kToken[] = "managed-e2e-token-0123456789";
+constexpr char kNodeBinary[] = "dataplane/lattice-node";
+constexpr auto kWait = std::chrono::seconds(30);
+
+template <typename F>
+bool Eventually(F condition) {
+  return testutil::Eventually(condition, kWait);
+}
+
+std::string Runfile(const std::string& path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  return absl::StrCat(srcdir ? srcdir : ".", "/", workspace ? workspace : "lattice", "/", path);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+nkeys::KeyPair NewKey(nkeys::KeyType type) {
+  return *nkeys::KeyPair::Generate(type);
+}
+
+// A libnats connection that never reconnects, so a server-side close is final. Thread: test.
+class Client {
+ public:
+  // Connects with a creds file; nullptr (and the error text in `error`) when refused.
+  static std::unique_ptr<Client> Connect(int port, const std::string& creds, std::string* error) {
+    natsOptions* opts = nullptr;
+    natsOptions_Create(&opts);
+    natsOptions_SetURL(opts, absl::StrCat("nats://127.0.0.1:", port).c_str());
+    natsOptions_SetUserCredentialsFromFiles(opts, creds.c_str(), nullptr);
+    natsOptions_SetAllowReconnect(opts, false);
+    natsOptions_SetTimeout(opts, 5000);
+    natsConnection* nc = nullptr;
+    natsStatus s = natsConnection_Connect(&nc, opts);
+    natsOptions_Destroy(opts);
+    if (s != NATS_OK) {
+      if (error != nullptr)
+        *error = absl::StrCat(natsStatus_GetText(s), ": ", nats_GetLastError(nullptr));
+      return nullptr;
+    }
+    return std::unique_ptr<Client>(new Client(nc));
+  }
+  ~Client() {
+    if (sub_ != nullptr)
+      natsSubscription_Destroy(sub_);
+    natsConnection_Destroy(nc_);
+  }
+  bool Closed() { return natsConnection_IsClosed(nc_); }
+  bool Subscribe(const std::string& subject) {
+    return natsConnection_SubscribeSync(&sub_, nc_, subject.c_str()) == NATS_OK &&
+           natsConnection_Flush(nc_) == NATS_OK;
+  }
+  bool Publish(const std::string& subject, const std::string& data) {
+    return natsConnection_PublishString(nc_, subject.c_str(), data.c_str()) == NATS_OK &&
+           natsConnection_Flush(nc_) == NATS_OK;
+  }
+  // The next message's payload, or nullopt after `timeout_ms`.
+  std::optional<std::string> Next(int timeout_ms = 2000) {
+    natsMsg* msg = nullptr;
+    if (sub_ == nullptr || natsSubscription_NextMsg(&msg, sub_, timeout_ms) != NATS_OK)
+      return std::nullopt;
+    std::string data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    natsMsg_Destroy(msg);
+    return data;
+  }
+
+ private:
+  explicit Client(natsConnection* nc) : nc_(nc) {}
+  natsConnection* nc_;
+  natsSubscription* sub_ = nullptr;
+};
+
+struct CtlResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+class ManagedE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/managed";
+    mkdir(dir_.c_str(), 0700);
+    mkdir((dir_ + "/nats").c_str(), 0700);
+    Write("tokens", absl::StrCat("admin ", kToken, "\n"));
+    Write("token", kToken);
+
+    // Operator with a signing key the control plane manages, and a system account.
+    auto op = jwt::NewOperatorClaims(*nkeys::OperatorPublicKey::FromKey(op_key_.public_key()));
+    op.std.name = "managed-op";
+    op.nats.signing_keys = {op_signer_.public_key().str()};
+    op.nats.system_account = sys_key_.public_key().str();
+    Write("op.jwt", *jwt::Encode(op, op_key_));
+    Write("sk.seed", std::string(op_signer_.EncodedSeed().view()));
+    auto sys = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(sys_key_.public_key()));
+    sys.std.name = "SYS";
+    Write("sys.jwt", *jwt::Encode(sys, op_signer_));
+    Write("sys.creds", UserCreds(sys_key_, "sys"));
+
+    for (int* port : {&control_port_, &http_port_, &nats_port_, &node_port_})
+      *port = testutil::FreePortOrDie();
+    StartControl();
+    ASSERT_EQ(Ctl({"operator", "push", dir_ + "/op.jwt"}).exit_code, 0);
+    ASSERT_EQ(Ctl({"signing-key", "add", "--seed-file", dir_ + "/sk.seed"}).exit_code, 0);
+    ASSERT_EQ(Ctl({"account", "push", dir_ + "/sys.jwt"}).exit_code, 0);
+
+    auto accountd = ChildProcess::Spawn(
+        {Runfile("accountd/accountd"), "--operator", dir_ + "/op.jwt", "--http",
+         absl::StrCat("127.0.0.1:", http_port_), "--control", ControlAddress(), "--token", kToken,
+         "--cache", dir_ + "/cache", "--nats", absl::StrCat("nats://127.0.0.1:", nats_port_),
+         "--creds", dir_ + "/sys.creds"},
+        dir_ + "/accountd.log");
+    ASSERT_TRUE(accountd.ok()) << accountd.status();
+    accountd_.emplace(*std::move(accountd));
+    ASSERT_TRUE(testutil::WaitForLog(*accountd_, "resolver listening", kWait)) << accountd_->Log();
+
+    Write("nats/nats.conf",
+          absl::StrCat("port: ", nats_port_, "\nhost: 127.0.0.1\noperator: \"", dir_,
+                       "/op.jwt\"\nsystem_account: ", sys_key_.public_key().str(),
+                       "\nresolver: URL(http://127.0.0.1:", http_port_, "/jwt/v1/accounts/)\n"));
+    // nats-server fetches the system account at start: wait until accountd has it.
+    ASSERT_TRUE(Eventually([&] {
+      return Ctl({"account", "get", sys_key_.public_key().str()}).exit_code == 0;
+    }));
+    const char* nats_bin = std::getenv("NATS_SERVER_BIN");
+    auto nats = ChildProcess::Spawn(
+        {nats_bin != nullptr ? nats_bin : "/usr/sbin/nats-server", "-c", dir_ + "/nats/nats.conf"},
+        dir_ + "/nats-server.log");
+    ASSERT_TRUE(nats.ok()) << nats.status();
+    nats_.emplace(*std::move(nats));
+    ASSERT_TRUE(testutil::WaitForLog(*nats_, "Server is ready", kWait)) << nats_->Log();
+
+    StartNode();
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ + "/" + name, std::ios::trunc) << text;
+  }
+  std::string ControlAddress() const { return absl::StrCat("127.0.0.1:", control_port_); }
+
+  void StartControl() {
+    auto control = ChildProcess::Spawn(
+        {Runfile("controlplane/lattice-control"), "--data-dir", dir_ + "/control", "--listen",
+         ControlAddress(), "--tokens-file", dir_ + "/tokens", "--key-file", dir_ + "/master.key"},
+        absl::StrCat(dir_, "/control.", ++control_starts_, ".log"));
+    ASSERT_TRUE(control.ok()) << control.status();
+    control_.emplace(*std::move(control));
+    ASSERT_TRUE(testutil::WaitForLog(*control_, "lattice-control listening", kWait))
+        << control_->Log();
+  }
+
+  std::vector<std::string> NodeArgs() const {
+    return {Runfile(kNodeBinary),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            std::to_string(node_port_),
+            "--control",
+            ControlAddress(),
+            "--cluster",
+            "east",
+            "--operator",
+            dir_ + "/op.jwt",
+            "--state_dir",
+            dir_ + "/node",
+            "--node_id",
+            "n1",
+            "--control_token_file",
+            dir_ + "/token"};
+  }
+  void StartNode() {
+    auto node =
+        ChildProcess::Spawn(NodeArgs(), absl::StrCat(dir_, "/node.", ++node_starts_, ".log"));
+    ASSERT_TRUE(node.ok()) << node.status();
+    node_.emplace(*std::move(node));
+    ASSERT_TRUE(testutil::WaitForLog(*node_, "Server is ready", kWait)) << node_->Log();
+  }
+
+  // Runs latticectl (admin commands over gRPC) to completion.
+  CtlResult Ctl(std::vector<std::string> args, const std::string& token = kToken) {
+    std::vector<std::string> argv = {Runfile("tools/latticectl/latticectl"), "--server",
+                                     ControlAddress()};
+    if (!token.empty()) {
+      argv.push_back("--token");
+      argv.push_back(token);
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string log = absl::StrCat(dir_, "/ctl.", ++ctl_runs_, ".out");
+    CtlResult result;
+    auto child = ChildProcess::Spawn(argv, log);
+    if (!child.ok())
+      return result;
+    absl::StatusOr<int> status = child->WaitExit(kWait);
+    if (status.ok())
+      result.exit_code = testutil::ExitCode(*status);
+    result.output = ReadText(log);
+    return result;
+  }
+
+  // A creds file for a new user of `account`, signed by the account key (pre-signed accounts).
+  static std::string UserCreds(const nkeys::KeyPair& account, const std::string& name,
+                               int64_t iat = 0, std::string* user_key = nullptr) {
+    nkeys::KeyPair user = NewKey(nkeys::KeyType::kUser);
+    auto claims = jwt::NewUserClaims(*nkeys::UserPublicKey::FromKey(user.public_key()));
+    claims.std.name = name;
+    if (user_key != nullptr)
+      *user_key = user.public_key().str();
+    std::string token =
+        iat == 0 ? *jwt::Encode(claims, account) : *jwt::Encode(claims, account, iat);
+    return absl::StrCat("-----BEGIN NATS USER JWT-----\n", token,
+                        "\n------END NATS USER JWT------\n\n"
+                        "-----BEGIN USER NKEY SEED-----\n",
+                        std::string(user.EncodedSeed().view()),
+                        "\n------END USER NKEY SEED------\n");
+  }
+
+  // Connects to `port`, retrying until the account has reached that server.
+  std::unique_ptr<Client> ConnectEventually(int port, const std::string& creds) {
+    std::unique_ptr<Client> client;
+    std::string error;
+    Eventually([&] {
+      client = Client::Connect(port, creds, &error);
+      return client != nullptr;
+    });
+    EXPECT_NE(client, nullptr) << "port " << port << ": " << error << Logs();
+    return client;
+  }
+
+  // A subscriber and a publisher of `creds` on `port` exchange one message.
+  void ExpectExchange(int port, const std::string& creds, const std::string& subject) {
+    std::unique_ptr<Client> sub = ConnectEventually(port, creds);
+    std::unique_ptr<Client> pub = ConnectEventually(port, creds);
+    ASSERT_TRUE(sub != nullptr && pub != nullptr);
+    ASSERT_TRUE(sub->Subscribe(subject));
+    ASSERT_TRUE(pub->Publish(subject, "hello " + subject));
+    EXPECT_EQ(sub->Next(), "hello " + subject) << "port " << port;
+  }
+
+  std::string Logs() {
+    std::string out;
+    for (auto* child : {&control_, &accountd_, &nats_, &node_}) {
+      if (child->has_value())
+        absl::StrAppend(&out, "\n== ", (*child)->log_path(), ":\n", (*child)->Log());
+    }
+    return out;
+  }
+
+  nkeys::KeyPair op_key_ = NewKey(nkeys::KeyType::kOperator);
+  nkeys::KeyPair op_signer_ = NewKey(nkeys::KeyType::kOperator);
+  nkeys::KeyPair sys_key_ = NewKey(nkeys::KeyType::kAccount);
+  std::string dir_;
+  int control_port_ = 0;
+  int http_port_ = 0;
+  int nats_port_ = 0;
+  int node_port_ = 0;
+  int control_starts_ = 0;
+  int node_starts_ = 0;
+  int ctl_runs_ = 0;
+  std::optional<ChildProcess> control_;
+  std::optional<ChildProcess> accountd_;
+  std::optional<ChildProcess> nats_;
+  std::optional<ChildProcess> node_;
+};
+
+TEST_F(ManagedE2eTest, AccountsUsersLimitsRevocationAndStaticStability) {
+  // An account and a user made through latticectl reach both servers.
+  CtlResult r = Ctl({"account", "create", "team", "--max-conns", "10"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = Ctl({"user", "create", "--account", "team", "alice"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_NE(r.output.find("BEGIN USER NKEY SEED"), std::string::npos) << r.output;
+  Write("alice.creds", r.output);
+  const std::string alice = dir_ + "/alice.creds";
+  for (int port : {nats_port_, node_port_})
+    ExpectExchange(port, alice, "greet");
+
+  // A limit change applies live on both: with the connection limit at 1, a live connection
+  // stays and a second one is refused.
+  std::unique_ptr<Client> held_nats = ConnectEventually(nats_port_, alice);
+  std::unique_ptr<Client> held_node = ConnectEventually(node_port_, alice);
+  ASSERT_TRUE(held_nats != nullptr && held_node != nullptr);
+  r = Ctl({"account", "update", "team", "--max-conns", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (int port : {nats_port_, node_port_}) {
+    std::string error;
+    EXPECT_TRUE(Eventually([&] { return Client::Connect(port, alice, &error) == nullptr; }))
+        << "port " << port << Logs();
+    EXPECT_NE(error.find("maximum account active connections exceeded"), std::string::npos)
+        << "port " << port << ": " << error;
+  }
+  EXPECT_FALSE(held_node->Closed());
+  r = Ctl({"account", "update", "team", "--max-conns", "10"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (int port : {nats_port_, node_port_}) {
+    EXPECT_TRUE(Eventually([&] { return Client::Connect(port, alice, nullptr) != nullptr; }))
+        << "port " << port << Logs();
+  }
+
+  // A revocation (a pre-signed account pushed again with the user revoked) closes the user's
+  // connections on both servers.
+  nkeys::KeyPair pre = NewKey(nkeys::KeyType::kAccount);
+  auto pre_claims = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(pre.public_key()));
+  pre_claims.std.name = "pre";
+  const int64_t now = static_cast<int64_t>(time(nullptr));
+  Write("pre.jwt", *jwt::Encode(pre_claims, op_signer_, now - 10));
+  ASSERT_EQ(Ctl({"account", "push", dir_ + "/pre.jwt"}).exit_code, 0);
+  std::string bob_key;
+  Write("bob.creds", UserCreds(pre, "bob", now - 5, &bob_key));
+  std::unique_ptr<Client> bob_nats = ConnectEventually(nats_port_, dir_ + "/bob.creds");
+  std::unique_ptr<Client> bob_node = ConnectEventually(node_port_, dir_ + "/bob.creds");
+  ASSERT_TRUE(bob_nats != nullptr && bob_node != nullptr);
+  pre_claims.nats.revocations[bob_key] = now;
+  Write("pre2.jwt", *jwt::Encode(pre_claims, op_signer_, now));
+  r = Ctl({"account", "push", dir_ + "/pre2.jwt"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(Eventually([&] { return bob_nats->Closed(); })) << "nats-server" << Logs();
+  EXPECT_TRUE(Eventually([&] { return bob_node->Closed(); })) << "lattice-node" << Logs();
+  for (int port : {nats_port_, node_port_}) {
+    std::string error;
+    EXPECT_EQ(Client::Connect(port, dir_ + "/bob.creds", &error), nullptr);
+    EXPECT_NE(error.find("Authorization Violation"), std::string::npos) << port << ": " << error;
+  }
+
+  // Bad requests get clear errors.
+  r = Ctl({"account", "list"}, "wrong-token-wrong-token");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("UNAUTHENTICATED"), std::string::npos) << r.output;
+  r = Ctl({"user", "create", "--account", "no-such-account", "carol"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("no-such-account"), std::string::npos) << r.output;
+  nkeys::KeyPair stranger_op = NewKey(nkeys::KeyType::kOperator);
+  nkeys::KeyPair stray = NewKey(nkeys::KeyType::kAccount);
+  auto stray_claims = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(stray.public_key()));
+  Write("stray.jwt", *jwt::Encode(stray_claims, stranger_op));
+  r = Ctl({"account", "push", dir_ + "/stray.jwt"});
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(r.output.empty());
+
+  // The control plane dies: both servers keep serving, old and new connections alike.
+  std::unique_ptr<Client> survivor = ConnectEventually(node_port_, alice);
+  ASSERT_TRUE(survivor != nullptr && survivor->Subscribe("survive"));
+  control_->Kill(SIGKILL);
+  for (int port : {nats_port_, node_port_})
+    ExpectExchange(port, alice, "after.death");
+
+  // A node restarted while the control plane is down serves from its on-disk bundle.
+  EXPECT_EQ(testutil::ExitCode(node_->Terminate(kWait)), 0) << node_->Log();
+  survivor.reset();
+  StartNode();
+  EXPECT_NE(node_->Log().find("from the state dir"), std::string::npos) << node_->Log();
+  ExpectExchange(node_port_, alice, "restarted");
+  EXPECT_EQ(Client::Connect(node_port_, dir_ + "/bob.creds", nullptr), nullptr);
+
+  // The control plane returns: the node registers again without dropping its clients.
+  survivor = ConnectEventually(node_port_, alice);
+  ASSERT_TRUE(survivor != nullptr && survivor->Subscribe("resync"));
+  StartControl();
+  EXPECT_TRUE(Eventually([&] {
+    CtlResult nodes = Ctl({"node", "list", "--cluster", "east"});
+    return nodes.exit_code == 0 && nodes.output.find("n1") != std::string::npos &&
+           nodes.output.find(" up ") != std::string::npos;
+  })) << Ctl({"node", "list", "--cluster", "east"}).output
+      << Logs();
+  // A change made after the resync still reaches the node, and the old client lives on.
+  r = Ctl({"user", "create", "--account", "team", "dave"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Write("dave.creds", r.output);
+  ExpectExchange(node_port_, dir_ + "/dave.creds", "after.resync");
+  EXPECT_FALSE(survivor->Closed());
+  std::unique_ptr<Client> pub = ConnectEventually(node_port_, alice);
+  ASSERT_TRUE(pub != nullptr && pub->Publish("resync", "still here"));
+  EXPECT_EQ(survivor->Next(), "still here");
+}
+
+// lattice-node refuses inconsistent --control flags with a clear message and exit code 1.
+TEST(ManagedNodeFlagsTest, BadFlagsAreRefused) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR"));
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{"--control", "127.0.0.1:1", "--operator", "/nonexistent.jwt"}, "--control needs --cluster"},
+      {{"--control", "127.0.0.1", "--cluster", "east", "--operator", "/x.jwt"}, "is not host:port"},
+      {{"--control", "127.0.0.1:1", "--cluster", "east"}, "--control needs --operator"},
+      {{"--control", "127.0.0.1:1", "--cluster", "east", "--node_id", "n1", "--control_token",
+        "t0123456789", "--operator", dir + "/missing.jwt"},
+       "missing.jwt"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {Runfile(kNodeBinary), "-p", "-1"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto child = ChildProcess::Spawn(argv, absl::StrCat(dir, "/flags.", ++n, ".log"));
+    ASSERT_TRUE(child.ok());
+    absl::StatusOr<int> status = child->WaitExit(kWait);
+    ASSERT_TRUE(status.ok()) << child->Log();
+    EXPECT_EQ(testutil::ExitCode(*status), 1) << child->Log();
+    EXPECT_NE(child->Log().find(c.expected), std::string::npos) << child->Log();
+  }
+}
+
+}  // namespace
+}  // namespace lattice::managed_e2e
