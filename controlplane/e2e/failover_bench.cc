@@ -2,11 +2,13 @@
 // lattice-control processes on loopback (not run by the test suite: tagged manual).
 //
 //   bazel run --config=opt //controlplane/e2e:failover_bench -- [--trials 20] [--writes 500]
+//       [--election-timeout-ms N]
 //
 // Failover time: SIGKILL the leader, then time until a write is accepted by the new leader
 // (the client follows leader hints and tries replicas in turn, 500 ms per call). Throughput:
 // sequential admin writes (PutTopology) from 1 client and from 8 concurrent clients, against the
-// 3-replica group and against one unreplicated lattice-control for reference.
+// 3-replica group and against one unreplicated lattice-control for reference. Spurious elections:
+// the leader's term before and after the loaded runs (any change means an election under load).
 #include <signal.h>
 #include <unistd.h>
 
@@ -74,6 +76,7 @@ int Run(int argc, char** argv) {
   int trials = 20;
   int writes = 500;
   std::string binary = "controlplane/lattice-control";
+  std::string election_timeout_ms;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--trials")
@@ -82,6 +85,8 @@ int Run(int argc, char** argv) {
       (void)absl::SimpleAtoi(argv[i + 1], &writes);
     else if (flag == "--control")
       binary = argv[i + 1];
+    else if (flag == "--election-timeout-ms")
+      election_timeout_ms = argv[i + 1];
   }
   const std::string root = absl::StrCat("/tmp/failover_bench_", getpid());
   std::filesystem::remove_all(root);
@@ -107,6 +112,8 @@ int Run(int argc, char** argv) {
   }
 
   HaCluster cluster(binary, root + "/ha");
+  if (!election_timeout_ms.empty())
+    cluster.set_extra_args({"--election-timeout-ms", election_timeout_ms});
   if (absl::Status started = cluster.Start(); !started.ok()) {
     std::fprintf(stderr, "%s\n", std::string(started.message()).c_str());
     return 1;
@@ -119,8 +126,19 @@ int Run(int argc, char** argv) {
     return 1;
   }
   const std::string leader_address = cluster.admin_address(*leader);
+  auto term_of = [&](int i) -> uint64_t {
+    auto replicas = cluster.Replicas(i);
+    return replicas.ok() ? replicas->term() : 0;
+  };
+  const int first_leader = *leader;
+  const uint64_t term_before = term_of(first_leader);
   const double ha_1 = Throughput(leader_address, 1, writes, "h1");
   const double ha_8 = Throughput(leader_address, 8, writes / 8, "h8");
+  // Terms seen by every replica after the loaded runs: equal to term_before when no election ran.
+  std::string terms_after;
+  for (int i = 0; i < cluster.size(); ++i)
+    absl::StrAppend(&terms_after, i == 0 ? "" : " ", term_of(i));
+  const std::optional<int> leader_after = cluster.Leader();
 
   std::vector<double> failover_ms;
   uint64_t last = 0;
@@ -163,6 +181,11 @@ int Run(int argc, char** argv) {
       "\nfailover (leader SIGKILL -> first accepted write), %zu trials: median %.0f ms, "
       "best %.0f ms, worst %.0f ms\n",
       failover_ms.size(), median, failover_ms.empty() ? 0 : failover_ms.front(), worst);
+  std::printf("election timeout: %s ms\n",
+              election_timeout_ms.empty() ? "default" : election_timeout_ms.c_str());
+  std::printf("terms under load: leader %d term %llu before; terms after %s; leader after %d\n",
+              first_leader + 1, static_cast<unsigned long long>(term_before), terms_after.c_str(),
+              leader_after ? *leader_after + 1 : 0);
   std::printf("admin writes/s, 3 replicas: %.0f (1 client), %.0f (8 clients)\n", ha_1, ha_8);
   std::printf("admin writes/s, single lattice-control: %.0f (1 client), %.0f (8 clients)\n",
               single_1, single_8);

@@ -64,22 +64,24 @@ std::vector<std::string> HaCluster::Args(int i) const {
     absl::StrAppend(&peers, j == 0 ? "" : ",", j + 1, "=127.0.0.1:", raft_ports_[j], "@",
                     admin_address(j));
   }
-  return {binary_,
-          "--data-dir",
-          absl::StrCat(dir_, "/r", i + 1),
-          "--listen",
-          admin_address(i),
-          "--tokens-file",
-          dir_ + "/tokens",
-          "--key-file",
-          dir_ + "/master.key",
-          "--replica-id",
-          std::to_string(i + 1),
-          "--raft-listen",
-          absl::StrCat("127.0.0.1:", raft_ports_[i]),
-          "--peers",
-          peers,
-          "--bootstrap"};
+  std::vector<std::string> args = {binary_,
+                                   "--data-dir",
+                                   absl::StrCat(dir_, "/r", i + 1),
+                                   "--listen",
+                                   admin_address(i),
+                                   "--tokens-file",
+                                   dir_ + "/tokens",
+                                   "--key-file",
+                                   dir_ + "/master.key",
+                                   "--replica-id",
+                                   std::to_string(i + 1),
+                                   "--raft-listen",
+                                   absl::StrCat("127.0.0.1:", raft_ports_[i]),
+                                   "--peers",
+                                   peers,
+                                   "--bootstrap"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  return args;
 }
 
 absl::Status HaCluster::Start() {

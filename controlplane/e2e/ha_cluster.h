@@ -32,6 +32,9 @@ class HaCluster {
 
   // Allocates ports and starts every replica with --bootstrap; waits until each is serving.
   absl::Status Start();
+  // Flags appended to every replica's command line from the next (re)start on, e.g.
+  // {"--election-timeout-ms", "500"}.
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // Starts replica i (0-based) again on its data directory; waits until it serves.
   absl::Status Restart(int i);
   void Kill(int i, int signal_number);            // SIGKILL/SIGTERM and reap
@@ -68,6 +71,7 @@ class HaCluster {
   const std::string dir_;
   std::vector<int> admin_ports_;
   std::vector<int> raft_ports_;
+  std::vector<std::string> extra_args_;
   std::vector<std::optional<testutil::ChildProcess>> children_;
   Mutex stubs_mu_;  // Put may run on a writer thread while the owner kills and restarts
   std::vector<std::shared_ptr<v1::Admin::Stub>> stubs_ ABSL_GUARDED_BY(stubs_mu_);
