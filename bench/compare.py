@@ -9,6 +9,11 @@ markers is kept). A server that fails to build or start is reported, never waite
 
   bench/compare.py                    # full run (several minutes)
   bench/compare.py --quick --rounds 1 # smoke run with small counts
+  bench/compare.py --only cross-account --no-write  # cross-account rows (+ same-account pairs)
+
+Rows marked `accounts` start both servers with the same generated accounts config
+(ACCOUNTS_CONFIG); a cross-account row names its same-account pair, the two run in one server
+lifetime with rounds interleaved, and the report adds a cross-vs-same table.
 """
 import argparse
 import datetime
@@ -27,6 +32,25 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
 NATS_SERVER = "/usr/sbin/nats-server"
+# Two accounts: A exports a service and a stream, B imports both under local names (`to`). The
+# same-account rows use two users of A on subjects nothing exports or imports.
+ACCOUNTS_CONFIG = """accounts {
+  A {
+    users: [{user: a, password: pa}, {user: a2, password: pa2}]
+    exports: [{service: "bench.svc"}, {stream: "bench.stream"}]
+  }
+  B {
+    users: [{user: b, password: pb}]
+    imports: [
+      {service: {account: A, subject: "bench.svc"}, to: "bench.req"}
+      {stream: {account: A, subject: "bench.stream"}, to: "bench.imported"}
+    ]
+  }
+}
+"""
+# Same-account vs cross-account targets for lattice-node: at most 10% worse.
+CROSS_LATENCY_TARGET = 1.10
+CROSS_THROUGHPUT_TARGET = 0.90
 BEGIN = "<!-- compare.py:begin -->"
 END = "<!-- compare.py:end -->"
 
@@ -34,7 +58,8 @@ END = "<!-- compare.py:end -->"
 class Scenario:
     """One row of the comparison: bench arguments and the metric that decides the ratio."""
 
-    def __init__(self, name, args, metric, better, target, fresh=False, extra=()):
+    def __init__(self, name, args, metric, better, target, fresh=False, extra=(), accounts=False,
+                 pair=None):
         self.name = name          # row label
         self.args = args          # lattice-bench arguments (without --url/--json)
         self.metric = metric      # the compared metric
@@ -42,6 +67,8 @@ class Scenario:
         self.target = target      # required ratio lattice/nats (>= for higher, <= for lower)
         self.fresh = fresh        # needs a freshly started server (memory baselines)
         self.extra = extra        # further metrics shown in the details table
+        self.accounts = accounts  # servers run with ACCOUNTS_CONFIG
+        self.pair = pair          # same-account row this cross-account row is compared with
 
 
 def scenarios(quick):
@@ -67,6 +94,36 @@ def scenarios(quick):
             Scenario(f"req/rep p50 {label}",
                      ["reqrep", "--msgs", n(50_000), "--size", str(size)],
                      "p50_us", "lower", 0.9, extra=("p99_us", "p99.9_us", "req_per_s")),
+        ]
+    for size, label, scale in ((16, "16 B", 1), (1024, "1 KiB", 4)):
+        a, a2, b = ("--user=a", "--pass=pa"), ("--user=a2", "--pass=pa2"), ("--user=b", "--pass=pb")
+
+        def side(prefix, creds):
+            return [c.replace("--", f"--{prefix}-", 1) for c in creds]
+
+        reqrep = ["reqrep", "--msgs", n(50_000), "--size", str(size)]
+        pubsub = ["pubsub", "--msgs", n(2_000_000 // scale), "--size", str(size)]
+        same_rr = f"same-account req/rep p50 {label}"
+        same_ps = f"same-account pub->sub 1:1 {label}"
+        rows += [
+            Scenario(same_rr, reqrep + side("pub", a2) + side("sub", a) +
+                     ["--subject=bench.local.svc"],
+                     "p50_us", "lower", 0.9, extra=("p99_us", "p99.9_us", "req_per_s"),
+                     accounts=True),
+            Scenario(f"cross-account req/rep (service import) p50 {label}",
+                     reqrep + side("pub", b) + side("sub", a) +
+                     ["--subject=bench.req", "--sub-subject=bench.svc"],
+                     "p50_us", "lower", 0.9, extra=("p99_us", "p99.9_us", "req_per_s"),
+                     accounts=True, pair=same_rr),
+            Scenario(same_ps, pubsub + side("pub", a) + side("sub", a2) +
+                     ["--subject=bench.local"],
+                     "recv_msgs_per_s", "higher", 1.5, extra=("pub_msgs_per_s", "lost"),
+                     accounts=True),
+            Scenario(f"cross-account stream import 1:1 {label}",
+                     pubsub + side("pub", a) + side("sub", b) +
+                     ["--subject=bench.stream", "--sub-subject=bench.imported"],
+                     "recv_msgs_per_s", "higher", 1.5, extra=("pub_msgs_per_s", "lost"),
+                     accounts=True, pair=same_ps),
         ]
     # p99 shares the req/rep runs above: derived rows, see collect().
     rows += [
@@ -215,48 +272,70 @@ def main():
         return 1
     node, node_err = build(opts.output_base, "//dataplane:lattice-node")
     logdir = tempfile.mkdtemp(prefix="lattice-compare-")
+    accounts_conf = Path(logdir) / "accounts.conf"
+    accounts_conf.write_text(ACCOUNTS_CONFIG)
     servers = {
         "nats-server": lambda port: [NATS_SERVER, "-a", "127.0.0.1", "-p", str(port)],
         "lattice-node": (lambda port: [str(node), "-a", "127.0.0.1", "-p", str(port)]),
     }
+
+    def argv_for(name, accounts):
+        if not accounts:
+            return servers[name]
+        return lambda port: servers[name](port) + ["-c", str(accounts_conf)]
+
     problems = []
     if node is None:
         problems.append("lattice-node did not build: " + " / ".join(node_err))
     rows = scenarios(opts.quick)
     if opts.only:
         keys = opts.only.split(",")
-        rows = [s for s in rows if any(k in s.name for k in keys)]
+        chosen = {s.name for s in rows if any(k in s.name for k in keys)}
+        chosen |= {s.pair for s in rows if s.name in chosen and s.pair}
+        rows = [s for s in rows if s.name in chosen]
+
+    # A cross-account row and its same-account pair share servers and interleave their rounds,
+    # so load changes on the machine hit both alike.
+    groups = []
+    by_name = {sc.name: sc for sc in rows}
+    paired = {sc.pair for sc in rows if sc.pair in by_name}
+    for sc in rows:
+        if sc.name in paired:
+            continue
+        groups.append([by_name[sc.pair], sc] if sc.pair in by_name else [sc])
 
     results = {}  # (scenario, server) -> list of round metric dicts
     notes = {}
-    for sc in rows:
+    for group in groups:
+        sc = group[0]
         names = [n for n in servers if n != "lattice-node" or node is not None]
         live = {}
         for name in names:
-            srv = Server(name, servers[name], logdir)
+            srv = Server(name, argv_for(name, sc.accounts), logdir)
             if srv.start():
                 live[name] = srv
             else:
                 problems.append(f"{name} failed to start for '{sc.name}': {srv.error}")
         try:
             for rnd in range(opts.rounds):
-                for name, srv in live.items():
-                    if sc.fresh and rnd > 0:
-                        srv.stop()
-                        if not srv.start():
-                            problems.append(f"{name} failed to restart: {srv.error}")
+                for sc in group:
+                    for name, srv in list(live.items()):
+                        if sc.fresh and rnd > 0:
+                            srv.stop()
+                            if not srv.start():
+                                problems.append(f"{name} failed to restart: {srv.error}")
+                                continue
+                        log(f"[{sc.name}] {name} round {rnd + 1}/{opts.rounds}")
+                        doc, note = run_bench(bench, srv, sc.args, timeout=120)
+                        if doc is None:
+                            problems.append(f"{name} '{sc.name}' round {rnd + 1}: {note}")
+                            if srv.proc and srv.proc.poll() is not None:
+                                problems.append(f"{name} died: {srv.log_tail()}")
+                                del live[name]
                             continue
-                    log(f"[{sc.name}] {name} round {rnd + 1}/{opts.rounds}")
-                    doc, note = run_bench(bench, srv, sc.args, timeout=120)
-                    if doc is None:
-                        problems.append(f"{name} '{sc.name}' round {rnd + 1}: {note}")
-                        if srv.proc and srv.proc.poll() is not None:
-                            problems.append(f"{name} died: {srv.log_tail()}")
-                            break
-                        continue
-                    results.setdefault((sc.name, name), []).append(doc["rounds"][0])
-                    if note:
-                        notes.setdefault((sc.name, name), set()).add(note)
+                        results.setdefault((sc.name, name), []).append(doc["rounds"][0])
+                        if note:
+                            notes.setdefault((sc.name, name), set()).add(note)
         finally:
             for srv in live.values():
                 srv.stop()
@@ -312,6 +391,41 @@ def render(rows, results, notes, problems, command, rounds):
         row(sc.name, sc, sc.metric, sc.better, sc.target)
         if sc.metric == "p50_us":
             row(sc.name.replace("p50", "p99"), sc, "p99_us", "lower", 0.9)
+    pairs = [sc for sc in rows if sc.pair and any(p.name == sc.pair for p in rows)]
+    if pairs:
+        out += ["", "Cross-account vs same-account (both servers loaded the same accounts config: "
+                "account A exports a service and a stream, account B imports them under local "
+                "names with `to`; same-account rows use two users of A on subjects nothing "
+                "exports). Ratio = cross-account / same-account for the same server; the target "
+                f"applies to lattice-node (latency <= {CROSS_LATENCY_TARGET}, throughput >= "
+                f"{CROSS_THROUGHPUT_TARGET}), nats-server's ratio is shown for reference.",
+                "", "| scenario | metric | server | same-account | cross-account | cross/same "
+                "| target | met |", "|---|---|---|---:|---:|---:|---:|:---:|"]
+        for sc in pairs:
+            metrics = [(sc.metric, sc.name, sc.pair)]
+            if sc.metric == "p50_us":
+                metrics.append(("p99_us", sc.name.replace("p50", "p99"),
+                                sc.pair.replace("p50", "p99")))
+            for metric, label, _ in metrics:
+                for server in ("nats-server", "lattice-node"):
+                    same = metric_of(results, sc.pair, server, metric)
+                    cross = metric_of(results, sc.name, server, metric)
+                    ratio = cross / same if same and cross is not None else None
+                    if sc.better == "higher":
+                        target, ok = CROSS_THROUGHPUT_TARGET, ratio is not None and ratio >= \
+                            CROSS_THROUGHPUT_TARGET
+                        sign = ">="
+                    else:
+                        target, ok = CROSS_LATENCY_TARGET, ratio is not None and ratio <= \
+                            CROSS_LATENCY_TARGET
+                        sign = "<="
+                    if server == "nats-server":
+                        tgt, met = "-", "-"
+                    else:
+                        tgt, met = f"{sign} {target}", ("n/a" if ratio is None
+                                                          else "yes" if ok else "no")
+                    out.append(f"| {label} | {metric} | {server} | {fmt(same)} | {fmt(cross)} | "
+                               f"{'-' if ratio is None else f'{ratio:.2f}x'} | {tgt} | {met} |")
     out += ["", "Details (medians) and whether the bench was the bottleneck: bench CPU seconds "
             "vs server CPU seconds over the same interval (from getrusage and /proc/<pid>/stat).",
             "", "| scenario | server | details | bench cpu s | server cpu s |",
