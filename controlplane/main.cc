@@ -164,6 +164,7 @@ int RunReplicated(const Flags& flags, const accounts::KeyVault& vault,
     LATTICE_LOG(kFatal) << "store: " << machine.status().message();
     return 1;
   }
+  directory.AttachStore(machine->get());  // the replicated replica set, then the local --peers
   raft::Replica replica(**machine);
   replication::ReplicatedStore store(&replica, machine->get(), &directory);
   frontend::Frontend frontend(&store, &vault);

@@ -104,6 +104,8 @@ absl::StatusOr<uint64_t> FillResource(store::Kind kind, const std::string& value
       break;
     case store::Kind::kSigningKey:
       return absl::InternalError("signing keys are never watched");
+    case store::Kind::kReplica:
+      return absl::InternalError("replica records are never watched");
   }
   if (!ok)
     return absl::DataLossError("stored value does not parse");
@@ -137,7 +139,7 @@ absl::StatusOr<std::vector<v1::WatchEvent>> Frontend::ReadChanges(
       std::string kind_name = name.substr(0, slash);
       std::string key = name.substr(slash + 1);
       std::optional<store::Kind> kind = KindFromName(kind_name);
-      if (!kind || *kind == store::Kind::kSigningKey)
+      if (!kind || *kind == store::Kind::kSigningKey || *kind == store::Kind::kReplica)
         continue;
       if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), kind_name) == kinds.end())
         continue;

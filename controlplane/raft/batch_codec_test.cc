@@ -1,6 +1,8 @@
 // Batch encoding: round trips, and every malformed input is refused without crashing.
 #include "controlplane/raft/batch_codec.h"
 
+#include <iterator>
+
 #include <gtest/gtest.h>
 
 namespace lattice::raft {
@@ -87,7 +89,7 @@ TEST(BatchCodecTest, RefusesUnknownVersionKindAndFlag) {
   std::string single = EncodeBatch(one);
   // version(1) + validated_at(8) + nanos(8) + actor(4) + reason(4) + count(4) = 29: then kind.
   std::string bad_kind = single;
-  bad_kind[29] = 7;
+  bad_kind[29] = static_cast<char>(std::size(store::kAllKinds));
   EXPECT_FALSE(DecodeBatch(bad_kind).ok());
   std::string bad_flag = single;
   bad_flag[29 + 1 + 4 + 1] = 2;

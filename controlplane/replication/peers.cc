@@ -1,6 +1,7 @@
 // --peers parsing and the Admin address directory.
 #include "controlplane/replication/peers.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+
+#include "lattice/control/v1/admin.pb.h"
 
 namespace lattice::replication {
 namespace {
@@ -50,12 +53,49 @@ absl::StatusOr<std::vector<PeerSpec>> ParsePeers(const std::string& spec) {
   return peers;
 }
 
+std::string ReplicaKey(uint64_t id) {
+  std::string digits = std::to_string(id);
+  return std::string(20 - std::min<size_t>(20, digits.size()), '0') + digits;
+}
+
+store::Mutation PutReplicaRecord(const PeerSpec& peer) {
+  ::lattice::control::v1::ReplicaInfo info;
+  info.set_id(peer.id);
+  info.set_raft_address(peer.raft_address);
+  info.set_admin_address(peer.admin_address);
+  return store::Mutation::Put(store::Kind::kReplica, ReplicaKey(peer.id), info.SerializeAsString());
+}
+
+store::Mutation DeleteReplicaRecord(uint64_t id) {
+  return store::Mutation::Delete(store::Kind::kReplica, ReplicaKey(id));
+}
+
+std::optional<PeerSpec> ReadReplicaRecord(const store::Store& store, uint64_t id) {
+  absl::StatusOr<std::optional<std::string>> value =
+      store.Get(store::Kind::kReplica, ReplicaKey(id));
+  if (!value.ok() || !value->has_value())
+    return std::nullopt;
+  ::lattice::control::v1::ReplicaInfo info;
+  if (!info.ParseFromString(**value) || info.id() != id)
+    return std::nullopt;
+  return PeerSpec{info.id(), info.raft_address(), info.admin_address()};
+}
+
 void AdminDirectory::Set(uint64_t id, std::string admin_address) {
   MutexLock lock(&mu_);
   addresses_[id] = std::move(admin_address);
 }
 
 std::string AdminDirectory::Get(uint64_t id) const {
+  if (machine_ != nullptr) {
+    std::optional<PeerSpec> record = ReadReplicaRecord(*machine_->store(), id);
+    if (record.has_value() && !record->admin_address.empty())
+      return record->admin_address;
+  }
+  return GetLocal(id);
+}
+
+std::string AdminDirectory::GetLocal(uint64_t id) const {
   MutexLock lock(&mu_);
   auto it = addresses_.find(id);
   return it == addresses_.end() ? std::string() : it->second;

@@ -1,9 +1,14 @@
 // RaftReplication: the Admin API's view of the Raft group.
 #include "controlplane/replication/raft_replication.h"
 
+#include <chrono>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 
+#include "common/base/log.h"
 #include "common/base/status_macros.h"
+#include "controlplane/raft/batch_codec.h"
 #include "controlplane/replication/replicated_store.h"
 
 namespace lattice::replication {
@@ -41,7 +46,50 @@ absl::Status RaftReplication::WriteFence() {
   if (!barrier.ok())
     return absl::UnavailableError(absl::StrCat("write fence: ", barrier.message()));
   fenced_term_.store(stats.term);
+  // Once per term: a best-effort refresh of the replicated replica set (a failure here must not
+  // fail the admin write that triggered it; the next term or membership change tries again).
+  if (absl::Status published = PublishReplicaSet(); !published.ok()) {
+    LATTICE_LOG(kWarn) << "replica set records: " << published.message();
+  }
   return absl::OkStatus();
+}
+
+absl::Status RaftReplication::PublishReplicaSet(const std::optional<PeerSpec>& extra) {
+  raft::ReplicaStats stats = replica_->Stats();
+  std::shared_ptr<const store::Store> store = machine_->store();
+  store::Batch batch;
+  batch.actor = "raft";
+  batch.reason = "replica set";
+  batch.unix_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  std::set<std::string> member_keys;
+  for (const raft::MemberProgress& member : stats.members) {
+    member_keys.insert(ReplicaKey(member.id));
+    PeerSpec want{member.id, member.address, directory_->GetLocal(member.id)};
+    if (extra.has_value() && extra->id == member.id && !extra->admin_address.empty())
+      want.admin_address = extra->admin_address;
+    std::optional<PeerSpec> have = ReadReplicaRecord(*store, member.id);
+    if (have.has_value()) {
+      if (want.admin_address.empty())
+        want.admin_address = have->admin_address;
+      if (have->raft_address == want.raft_address && have->admin_address == want.admin_address)
+        continue;
+    }
+    batch.mutations.push_back(PutReplicaRecord(want));
+  }
+  LATTICE_ASSIGN_OR_RETURN(std::vector<store::Entry> records,
+                           store->List(store::Kind::kReplica, "", 1000));
+  for (const store::Entry& record : records) {
+    if (member_keys.count(record.key) == 0)
+      batch.mutations.push_back(store::Mutation::Delete(store::Kind::kReplica, record.key));
+  }
+  if (batch.mutations.empty())
+    return absl::OkStatus();
+  raft::ProposeResult result = replica_->Propose(raft::EncodeBatch(batch)).get();
+  if (result.code != raft::ProposeCode::kCommitted)
+    return ProposeFailure(result, *directory_);
+  return result.verdict;
 }
 
 absl::StatusOr<api::v1::ListReplicasResponse> RaftReplication::ListReplicas() {
@@ -80,14 +128,26 @@ absl::Status RaftReplication::AddReplica(const api::v1::AddReplicaRequest& req) 
   LATTICE_RETURN_IF_ERROR(RequireLeader());
   if (!req.admin_address().empty())
     directory_->Set(req.id(), req.admin_address());
-  return replica_->AddVoter(raft::Peer{req.id(), req.raft_address()}).get();
+  LATTICE_RETURN_IF_ERROR(replica_->AddVoter(raft::Peer{req.id(), req.raft_address()}).get());
+  // The voter is in: a failure to record it is logged, not returned (the next term's first
+  // write publishes the set again).
+  absl::Status published =
+      PublishReplicaSet(PeerSpec{req.id(), req.raft_address(), req.admin_address()});
+  if (!published.ok()) {
+    LATTICE_LOG(kWarn) << "replica set records after add: " << published.message();
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RaftReplication::RemoveReplica(const api::v1::RemoveReplicaRequest& req) {
   if (req.id() == 0)
     return absl::InvalidArgumentError("remove replica: id is required");
   LATTICE_RETURN_IF_ERROR(RequireLeader());
-  return replica_->Remove(req.id()).get();
+  LATTICE_RETURN_IF_ERROR(replica_->Remove(req.id()).get());
+  if (absl::Status published = PublishReplicaSet(); !published.ok()) {
+    LATTICE_LOG(kWarn) << "replica set records after remove: " << published.message();
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace lattice::replication

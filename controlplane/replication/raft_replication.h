@@ -21,13 +21,19 @@ class RaftReplication final : public api::Replication {
   absl::Status ReadFence() override;
   absl::Status WriteFence() override;
   absl::StatusOr<api::v1::ListReplicasResponse> ListReplicas() override;
-  // Leader only. Records the new replica's admin address in this process's directory.
+  // Leader only. Adds the voter, then records (id, raft address, admin address) in the
+  // replicated replica set.
   absl::Status AddReplica(const api::v1::AddReplicaRequest& req) override;
   absl::Status RemoveReplica(const api::v1::RemoveReplicaRequest& req) override;
 
  private:
   // Unavailable with the leader's address unless this replica leads.
   absl::Status RequireLeader();
+  // Leader: brings the replicated replica records in line with the Raft configuration (a record
+  // per member, with the Admin address this process knows when the record lacks one; no record
+  // for a removed id), proposing one unconditional batch when anything differs. `extra` is
+  // recorded as well (a replica just added).
+  absl::Status PublishReplicaSet(const std::optional<PeerSpec>& extra = std::nullopt);
 
   const uint64_t self_id_;
   raft::Replica* const replica_;

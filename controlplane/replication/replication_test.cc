@@ -54,6 +54,9 @@ struct Member {
   std::unique_ptr<ReplicatedStore> store;
   std::unique_ptr<frontend::Frontend> frontend;
   std::unique_ptr<RaftReplication> replication;
+  // A directory of its own (knowing only itself locally, reading the replicated records); the
+  // fixture's shared one when null.
+  std::unique_ptr<AdminDirectory> own_directory;
 };
 
 class ReplicationTest : public ::testing::Test {
@@ -78,19 +81,25 @@ class ReplicationTest : public ::testing::Test {
   void TearDown() override {
     for (Member& m : members_)
       Stop(m);
+    Stop(extra_);
   }
 
-  void Start(Member& m) {
+  void Start(Member& m, bool bootstrap = true) {
     auto machine = raft::StoreStateMachine::Open(m.dir + "/store");
     ASSERT_TRUE(machine.ok()) << machine.status();
     m.machine = *std::move(machine);
     m.replica = std::make_unique<raft::Replica>(*m.machine);
-    m.store = std::make_unique<ReplicatedStore>(m.replica.get(), m.machine.get(), &directory_);
+    AdminDirectory* directory = &directory_;
+    if (m.own_directory) {
+      directory = m.own_directory.get();
+      directory->AttachStore(m.machine.get());
+    }
+    m.store = std::make_unique<ReplicatedStore>(m.replica.get(), m.machine.get(), directory);
     m.frontend = std::make_unique<frontend::Frontend>(m.store.get(), vault_.get());
     frontend::Frontend* frontend = m.frontend.get();
     m.machine->SetApplyListener([frontend](uint64_t r) { frontend->notifier().Publish(r); });
     m.replication =
-        std::make_unique<RaftReplication>(m.id, m.replica.get(), m.machine.get(), &directory_);
+        std::make_unique<RaftReplication>(m.id, m.replica.get(), m.machine.get(), directory);
     raft::ReplicaConfig config;
     config.id = m.id;
     config.address = m.raft_address;
@@ -99,8 +108,10 @@ class ReplicationTest : public ::testing::Test {
     config.heartbeat_timeout_ms = 100;
     config.snapshot_threshold = 64;
     config.snapshot_trailing = 8;
-    for (const Member& peer : members_)
-      config.bootstrap.push_back({peer.id, peer.raft_address});
+    for (const Member& peer : members_) {
+      if (bootstrap)
+        config.bootstrap.push_back({peer.id, peer.raft_address});
+    }
     ASSERT_TRUE(m.replica->Start(config).ok());
   }
 
@@ -152,6 +163,7 @@ class ReplicationTest : public ::testing::Test {
   std::unique_ptr<accounts::KeyVault> vault_;
   AdminDirectory directory_;
   Member members_[3];
+  Member extra_;  // a replica added through AddReplica
 };
 
 TEST_F(ReplicationTest, LeaderWritesReachEveryReplicaAndFollowersRefuseNamingTheLeader) {
@@ -285,6 +297,69 @@ TEST_F(ReplicationTest, MembershipChangesGoThroughTheLeader) {
   }
   // Two voters left: writes still commit.
   EXPECT_NE(PutOnLeader(Cluster("after-remove")), 0u);
+}
+
+// The replica set is replicated state: a replica added later, which was told only its own Admin
+// address, names every member's (and the leader's) address, and every replica lists the same set.
+TEST_F(ReplicationTest, AddedReplicaLearnsTheReplicaSetThroughTheLog) {
+  Member* leader = Leader();
+  ASSERT_NE(leader, nullptr);
+  extra_.id = 4;
+  extra_.raft_address = "127.0.0.1:" + std::to_string(testutil::FreePortOrDie());
+  extra_.dir = root_ + "/r4";
+  extra_.own_directory = std::make_unique<AdminDirectory>();
+  extra_.own_directory->Set(4, "admin-4:1");
+  Start(extra_, /*bootstrap=*/false);
+  v1::AddReplicaRequest add;
+  add.set_id(4);
+  add.set_raft_address(extra_.raft_address);
+  add.set_admin_address("admin-4:1");
+  ASSERT_TRUE(leader->replication->AddReplica(add).ok());
+  const uint64_t leader_id = leader->id;
+
+  auto same_set = [&](Member& m) {
+    auto replicas = m.replication->ListReplicas();
+    if (!replicas.ok() || replicas->replicas_size() != 4 || replicas->leader_id() != leader_id)
+      return false;
+    for (const auto& r : replicas->replicas()) {
+      if (r.admin_address() != "admin-" + std::to_string(r.id()) + ":1")
+        return false;
+    }
+    return replicas->leader_admin_address() == "admin-" + std::to_string(leader_id) + ":1";
+  };
+  EXPECT_TRUE(Eventually([&] { return same_set(extra_); }));
+  for (Member& m : members_)
+    EXPECT_TRUE(Eventually([&] { return same_set(m); })) << "replica " << m.id;
+  // The records themselves, in replica 4's applied store.
+  for (uint64_t id = 1; id <= 4; ++id) {
+    std::optional<PeerSpec> record = ReadReplicaRecord(*extra_.machine->store(), id);
+    ASSERT_TRUE(record.has_value()) << id;
+    EXPECT_EQ(record->admin_address, "admin-" + std::to_string(id) + ":1");
+  }
+  // A write refused by replica 4 names the leader's address it learned from the log.
+  v1::RemoveReplicaRequest self_remove;
+  self_remove.set_id(4);
+  absl::Status refused = extra_.replication->RemoveReplica(self_remove);
+  ASSERT_TRUE(absl::IsUnavailable(refused)) << refused;
+  auto hint = refused.GetPayload(store::kLeaderPayload);
+  ASSERT_TRUE(hint.has_value());
+  EXPECT_EQ(std::string(*hint), "admin-" + std::to_string(leader_id) + ":1");
+
+  // Removal drops the record on every replica.
+  ASSERT_TRUE(leader->replication->RemoveReplica(self_remove).ok());
+  for (Member& m : members_) {
+    EXPECT_TRUE(Eventually([&] { return !ReadReplicaRecord(*m.machine->store(), 4).has_value(); }))
+        << "replica " << m.id;
+  }
+}
+
+TEST(PeersTest, ReplicaRecordsRoundTripAndIgnoreGarbage) {
+  EXPECT_EQ(ReplicaKey(42), "00000000000000000042");
+  EXPECT_LT(ReplicaKey(9), ReplicaKey(10));
+  store::Mutation put = PutReplicaRecord(PeerSpec{7, "h:1", "h:2"});
+  EXPECT_EQ(put.kind, store::Kind::kReplica);
+  EXPECT_EQ(put.key, ReplicaKey(7));
+  EXPECT_FALSE(DeleteReplicaRecord(7).value.has_value());
 }
 
 TEST(PeersTest, ParsesAndRefuses) {

@@ -98,6 +98,8 @@ std::string_view KindName(Kind kind) {
       return "leaf_remote";
     case Kind::kSigningKey:
       return "signing_key";
+    case Kind::kReplica:
+      return "replica";
   }
   return "unknown";
 }

@@ -29,10 +29,11 @@ enum class Kind : uint8_t {
   kGateway,
   kLeafRemote,
   kSigningKey,
+  kReplica,  // the Raft replica set's addresses (replication::ReplicaRecord), never watched
 };
-inline constexpr Kind kAllKinds[] = {Kind::kOperator,  Kind::kAccount, Kind::kCluster,
-                                     Kind::kNode,      Kind::kGateway, Kind::kLeafRemote,
-                                     Kind::kSigningKey};
+inline constexpr Kind kAllKinds[] = {Kind::kOperator,   Kind::kAccount, Kind::kCluster,
+                                     Kind::kNode,       Kind::kGateway, Kind::kLeafRemote,
+                                     Kind::kSigningKey, Kind::kReplica};
 std::string_view KindName(Kind kind);
 
 struct Mutation {
