@@ -308,6 +308,12 @@ TEST_F(ManagedE2eTest, AccountsUsersLimitsRevocationAndStaticStability) {
   const std::string alice = dir_ + "/alice.creds";
   for (int port : {nats_port_, node_port_})
     ExpectExchange(port, alice, "greet");
+  // The admin API shows the node registered with its ACKed accounts version.
+  EXPECT_TRUE(Eventually([&] {
+    CtlResult nodes = Ctl({"node", "list", "--cluster", "east"});
+    return nodes.exit_code == 0 && nodes.output.find("n1") != std::string::npos &&
+           nodes.output.find("accounts=") != std::string::npos;
+  })) << Ctl({"node", "list", "--cluster", "east"}).output;
 
   // A limit change applies live on both: with the connection limit at 1, a live connection
   // stays and a second one is refused.
