@@ -121,7 +121,7 @@ class ManagedE2eTest : public ::testing::Test {
     Write("token", kToken);
 
     // Operator with a signing key the control plane manages, and a system account.
-    auto op = jwt::NewOperatorClaims(*nkeys::OperatorPublicKey::FromKey(op_key_.public_key()));
+    jwt::OperatorClaims& op = op_claims_;
     op.std.name = "managed-op";
     op.nats.signing_keys = {op_signer_.public_key().str()};
     op.nats.system_account = sys_key_.public_key().str();
@@ -283,6 +283,8 @@ class ManagedE2eTest : public ::testing::Test {
   nkeys::KeyPair op_key_ = NewKey(nkeys::KeyType::kOperator);
   nkeys::KeyPair op_signer_ = NewKey(nkeys::KeyType::kOperator);
   nkeys::KeyPair sys_key_ = NewKey(nkeys::KeyType::kAccount);
+  jwt::OperatorClaims op_claims_ =
+      jwt::NewOperatorClaims(*nkeys::OperatorPublicKey::FromKey(op_key_.public_key()));
   std::string dir_;
   int control_port_ = 0;
   int http_port_ = 0;
@@ -376,6 +378,28 @@ TEST_F(ManagedE2eTest, AccountsUsersLimitsRevocationAndStaticStability) {
   r = Ctl({"account", "push", dir_ + "/stray.jwt"});
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_FALSE(r.output.empty());
+
+  // An account the node cannot verify is NACKed and the node keeps what it had: the control
+  // plane's operator JWT gains a signing key the node's op.jwt does not list.
+  nkeys::KeyPair new_signer = NewKey(nkeys::KeyType::kOperator);
+  op_claims_.nats.signing_keys.push_back(new_signer.public_key().str());
+  Write("op2.jwt", *jwt::Encode(op_claims_, op_key_, now));
+  r = Ctl({"operator", "push", dir_ + "/op2.jwt"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nkeys::KeyPair rogue = NewKey(nkeys::KeyType::kAccount);
+  auto rogue_claims = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(rogue.public_key()));
+  rogue_claims.std.name = "rogue";
+  Write("rogue.jwt", *jwt::Encode(rogue_claims, new_signer));
+  r = Ctl({"account", "push", dir_ + "/rogue.jwt"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(Eventually([&] {
+    CtlResult nodes = Ctl({"node", "list", "--cluster", "east"});
+    return nodes.output.find(rogue.public_key().str()) != std::string::npos;
+  })) << Ctl({"node", "list", "--cluster", "east"}).output
+      << Logs();
+  ExpectExchange(node_port_, alice, "during.nack");
+  r = Ctl({"account", "delete", rogue.public_key().str()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
 
   // The control plane dies: both servers keep serving, old and new connections alike.
   std::unique_ptr<Client> survivor = ConnectEventually(node_port_, alice);
