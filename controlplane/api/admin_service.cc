@@ -17,11 +17,16 @@ namespace {
     return ToGrpc(actor##_or.status());                                 \
   [[maybe_unused]] const std::string& actor = *actor##_or
 
-// Writes on a replicated control plane first pass the leader's once-per-term barrier.
-#define LATTICE_API_WRITE_FENCE()                                     \
-  if (replication_ != nullptr) {                                      \
-    if (absl::Status fence = replication_->WriteFence(); !fence.ok()) \
-      return ToGrpc(fence);                                           \
+// Writes on a replicated control plane first pass the leader's once-per-term barrier. On a
+// follower the call is forwarded to the leader (answered with the leader's outcome), or refused
+// with the leader hint when it cannot be.
+#define LATTICE_API_WRITE_FENCE(Method)                                                   \
+  if (replication_ != nullptr) {                                                          \
+    if (absl::Status fence = replication_->WriteFence(); !fence.ok()) {                   \
+      if (forwarder_ == nullptr)                                                          \
+        return ToGrpc(fence);                                                             \
+      return forwarder_->Unary(ctx, ToGrpc(fence), &v1::Admin::Stub::Method, *req, resp); \
+    }                                                                                     \
   }
 
 // Serves a read locally: with "lattice-read: linearizable" first passes the replication read
@@ -67,7 +72,7 @@ grpc::Status Write(const std::string& actor, const char* rpc,
 grpc::Status AdminService::PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(PutOperator);
   return Write(actor, "PutOperator", frontend::RetryIfMoved([&] {
                  return frontend_->PutOperator(actor, req->jwt(), req->dry_run());
                }),
@@ -85,7 +90,7 @@ grpc::Status AdminService::AddSigningKey(grpc::ServerContext* ctx,
                                          const v1::AddSigningKeyRequest* req,
                                          v1::AddSigningKeyResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(AddSigningKey);
   return Copy(frontend::RetryIfMoved([&] { return frontend_->AddSigningKey(actor, *req); }), resp);
 }
 
@@ -105,7 +110,7 @@ grpc::Status AdminService::ListSigningKeys(grpc::ServerContext* ctx,
 grpc::Status AdminService::PutAccount(grpc::ServerContext* ctx, const v1::PutAccountRequest* req,
                                       v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(PutAccount);
   return Write(actor, "PutAccount",
                frontend::RetryIfMoved([&] { return frontend_->PutAccount(actor, *req); }), resp);
 }
@@ -113,7 +118,7 @@ grpc::Status AdminService::PutAccount(grpc::ServerContext* ctx, const v1::PutAcc
 grpc::Status AdminService::SignAccount(grpc::ServerContext* ctx, const v1::SignAccountRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(SignAccount);
   return Write(actor, "SignAccount",
                frontend::RetryIfMoved([&] { return frontend_->SignAccount(actor, *req); }), resp);
 }
@@ -137,7 +142,7 @@ grpc::Status AdminService::DeleteAccount(grpc::ServerContext* ctx,
                                          const v1::DeleteAccountRequest* req,
                                          v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(DeleteAccount);
   return Write(actor, "DeleteAccount",
                frontend::RetryIfMoved([&] { return frontend_->DeleteAccount(actor, *req); }), resp);
 }
@@ -145,14 +150,14 @@ grpc::Status AdminService::DeleteAccount(grpc::ServerContext* ctx,
 grpc::Status AdminService::CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
                                       v1::CreateUserResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(CreateUser);
   return Copy(frontend::RetryIfMoved([&] { return frontend_->CreateUser(actor, *req); }), resp);
 }
 
 grpc::Status AdminService::PutTopology(grpc::ServerContext* ctx, const v1::PutTopologyRequest* req,
                                        v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(PutTopology);
   return Write(actor, "PutTopology",
                frontend::RetryIfMoved([&] { return frontend_->PutTopology(actor, *req); }), resp);
 }
@@ -161,7 +166,7 @@ grpc::Status AdminService::DeleteTopology(grpc::ServerContext* ctx,
                                           const v1::DeleteTopologyRequest* req,
                                           v1::WriteResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
-  LATTICE_API_WRITE_FENCE();
+  LATTICE_API_WRITE_FENCE(DeleteTopology);
   return Write(actor, "DeleteTopology",
                frontend::RetryIfMoved([&] { return frontend_->DeleteTopology(actor, *req); }),
                resp);
@@ -257,8 +262,11 @@ grpc::Status AdminService::AddReplica(grpc::ServerContext* ctx, const v1::AddRep
   absl::Status added = replication_->AddReplica(*req);
   LATTICE_LOG(kInfo) << "AddReplica " << req->id() << " at " << req->raft_address() << " by "
                      << actor << ": " << added;
-  if (!added.ok())
-    return ToGrpc(added);
+  if (!added.ok()) {
+    if (forwarder_ == nullptr)
+      return ToGrpc(added);
+    return forwarder_->Unary(ctx, ToGrpc(added), &v1::Admin::Stub::AddReplica, *req, resp);
+  }
   return Copy(replication_->ListReplicas(), resp);
 }
 
@@ -271,8 +279,11 @@ grpc::Status AdminService::RemoveReplica(grpc::ServerContext* ctx,
                         "this control plane is not replicated");
   absl::Status removed = replication_->RemoveReplica(*req);
   LATTICE_LOG(kInfo) << "RemoveReplica " << req->id() << " by " << actor << ": " << removed;
-  if (!removed.ok())
-    return ToGrpc(removed);
+  if (!removed.ok()) {
+    if (forwarder_ == nullptr)
+      return ToGrpc(removed);
+    return forwarder_->Unary(ctx, ToGrpc(removed), &v1::Admin::Stub::RemoveReplica, *req, resp);
+  }
   return Copy(replication_->ListReplicas(), resp);
 }
 

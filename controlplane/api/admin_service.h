@@ -2,6 +2,7 @@
 #pragma once
 
 #include "controlplane/api/auth.h"
+#include "controlplane/api/leader_forwarder.h"
 #include "controlplane/api/replication.h"
 #include "controlplane/frontend/frontend.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
@@ -15,9 +16,10 @@ namespace v1 = ::lattice::control::v1;
 class AdminService final : public v1::Admin::Service {
  public:
   // `replication` is nullptr for a single, unreplicated control plane.
+  // `forwarder` (replicated mode, may be null) forwards writes a follower receives to the leader.
   AdminService(frontend::Frontend* frontend, const Authenticator* auth,
-               Replication* replication = nullptr)
-      : frontend_(frontend), auth_(auth), replication_(replication) {}
+               Replication* replication = nullptr, LeaderForwarder* forwarder = nullptr)
+      : frontend_(frontend), auth_(auth), replication_(replication), forwarder_(forwarder) {}
 
   grpc::Status PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
                            v1::WriteResponse* resp) override;
@@ -62,6 +64,7 @@ class AdminService final : public v1::Admin::Service {
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
   Replication* const replication_;
+  LeaderForwarder* const forwarder_;
 };
 
 }  // namespace lattice::api

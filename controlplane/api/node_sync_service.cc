@@ -38,7 +38,12 @@ grpc::Status NodeSyncService::Sync(
     auto it = sessions_.find(reg.node_id());
     if (it != sessions_.end() && it->second == session)
       sessions_.erase(it);
-    return ToGrpc(registered.status());
+    const grpc::Status local = ToGrpc(registered.status());
+    const std::string target =
+        forwarder_ == nullptr ? std::string() : LeaderForwarder::Target(*ctx, local);
+    if (!target.empty())
+      return Proxy(ctx, stream, first, target, local);
+    return local;
   }
   LATTICE_LOG(kInfo) << "node " << reg.node_id() << " (cluster " << reg.cluster()
                      << ") registered by " << *actor;
@@ -120,6 +125,47 @@ grpc::Status NodeSyncService::Sync(
   }
   LATTICE_LOG(kInfo) << "node " << reg.node_id() << " stream closed";
   return result;
+}
+
+grpc::Status NodeSyncService::Proxy(
+    grpc::ServerContext* ctx, grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream,
+    const v1::NodeMessage& first, const std::string& target, const grpc::Status& local) {
+  v1::NodeSync::Stub stub(forwarder_->Channel(target));
+  grpc::ClientContext client;
+  LeaderForwarder::Prepare(*ctx, &client);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>> upstream =
+      stub.Sync(&client);
+  v1::ControlMessage message;
+  if (!upstream->Write(first) || !upstream->Read(&message)) {
+    grpc::Status status = upstream->Finish();
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE && status.error_details().empty())
+      return local;  // the leader is unreachable: the node follows the hint or moves on
+    return status;
+  }
+  LATTICE_LOG(kInfo) << "node " << first.register_().node_id()
+                     << ": stream relayed to the leader at " << target;
+  std::atomic<bool> node_done{false};
+  std::thread relay_up([&] {
+    v1::NodeMessage up;
+    while (stream->Read(&up)) {
+      if (!upstream->Write(up))
+        break;
+    }
+    upstream->WritesDone();
+    node_done = true;
+  });
+  bool writable = stream->Write(message);
+  while (writable && upstream->Read(&message))
+    writable = stream->Write(message);
+  if (!writable)
+    client.TryCancel();  // the node is gone: end the leader's side too
+  if (!node_done)
+    ctx->TryCancel();  // the leader's side ended first: unblock the node reader
+  relay_up.join();
+  grpc::Status status = upstream->Finish();
+  LATTICE_LOG(kInfo) << "node " << first.register_().node_id() << ": relayed stream closed ("
+                     << status.error_message() << ")";
+  return status;
 }
 
 }  // namespace lattice::api

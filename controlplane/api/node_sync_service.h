@@ -8,6 +8,7 @@
 
 #include "common/base/mutex.h"
 #include "controlplane/api/auth.h"
+#include "controlplane/api/leader_forwarder.h"
 #include "controlplane/frontend/frontend.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
@@ -19,8 +20,11 @@ namespace v1 = ::lattice::control::v1;
 // it starts; the session table is guarded by mu_.
 class NodeSyncService final : public v1::NodeSync::Service {
  public:
-  NodeSyncService(frontend::Frontend* frontend, const Authenticator* auth)
-      : frontend_(frontend), auth_(auth) {}
+  // `forwarder` (replicated mode, may be null): a follower that cannot register a node proxies
+  // the whole stream to the leader instead (registration, ACKs and DOWN are leader writes).
+  NodeSyncService(frontend::Frontend* frontend, const Authenticator* auth,
+                  LeaderForwarder* forwarder = nullptr)
+      : frontend_(frontend), auth_(auth), forwarder_(forwarder) {}
 
   // Protocol: node sends Register; server answers Registered, then an AccountsBundle and a
   // Topology, and again whenever their versions change. The node answers each push with an
@@ -30,8 +34,16 @@ class NodeSyncService final : public v1::NodeSync::Service {
                     grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream) override;
 
  private:
+  // Relays the stream, starting with `first`, to the leader at `target` until either side ends;
+  // `local` (the refusal with the leader hint) when the leader cannot be reached.
+  grpc::Status Proxy(grpc::ServerContext* ctx,
+                     grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream,
+                     const v1::NodeMessage& first, const std::string& target,
+                     const grpc::Status& local);
+
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
+  LeaderForwarder* const forwarder_;
   Mutex mu_;
   uint64_t next_session_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<std::string, uint64_t> sessions_ ABSL_GUARDED_BY(mu_);  // node id -> latest session

@@ -46,6 +46,27 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(ssl);
 }
 
+// What a follower dials the leader with: plaintext like its own listener, or TLS trusting the
+// client CA (else its own certificate) and presenting its own certificate (accepted when the
+// replicas' certificates share the client CA). A forwarded call still carries the caller's
+// bearer token; an mTLS-only caller is authenticated as the forwarding replica's certificate.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ForwardingCredentials(
+    const ServerOptions& o) {
+  if (o.tls_cert_file.empty())
+    return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> cert = ReadFile(o.tls_cert_file);
+  absl::StatusOr<std::string> key = ReadFile(o.tls_key_file);
+  absl::StatusOr<std::string> roots =
+      ReadFile(o.client_ca_file.empty() ? o.tls_cert_file : o.client_ca_file);
+  if (!cert.ok() || !key.ok() || !roots.ok())
+    return absl::InvalidArgumentError("cannot read the TLS files for leader forwarding");
+  ssl.pem_root_certs = *roots;
+  ssl.pem_cert_chain = *cert;
+  ssl.pem_private_key = *key;
+  return grpc::SslCredentials(ssl);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(const ServerOptions& options,
@@ -55,7 +76,15 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(const Server
   auto creds = Credentials(options);
   if (!creds.ok())
     return creds.status();
-  std::unique_ptr<ControlServer> server(new ControlServer(frontend, auth, replication));
+  std::unique_ptr<LeaderForwarder> forwarder;
+  if (replication != nullptr) {
+    auto client_creds = ForwardingCredentials(options);
+    if (!client_creds.ok())
+      return client_creds.status();
+    forwarder = std::make_unique<LeaderForwarder>(*std::move(client_creds));
+  }
+  std::unique_ptr<ControlServer> server(
+      new ControlServer(frontend, auth, replication, std::move(forwarder)));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.address, *creds, &server->port_);
   builder.RegisterService(&server->admin_);

@@ -9,6 +9,7 @@
 
 #include "controlplane/api/admin_service.h"
 #include "controlplane/api/auth.h"
+#include "controlplane/api/leader_forwarder.h"
 #include "controlplane/api/node_sync_service.h"
 
 namespace lattice::api {
@@ -37,10 +38,15 @@ class ControlServer {
   void Wait() { server_->Wait(); }
 
  private:
-  ControlServer(frontend::Frontend* frontend, const Authenticator* auth, Replication* replication)
-      : frontend_(frontend), admin_(frontend, auth, replication), node_sync_(frontend, auth) {}
+  ControlServer(frontend::Frontend* frontend, const Authenticator* auth, Replication* replication,
+                std::unique_ptr<LeaderForwarder> forwarder)
+      : frontend_(frontend),
+        forwarder_(std::move(forwarder)),
+        admin_(frontend, auth, replication, forwarder_.get()),
+        node_sync_(frontend, auth, forwarder_.get()) {}
 
   frontend::Frontend* frontend_;
+  std::unique_ptr<LeaderForwarder> forwarder_;  // replicated mode only
   AdminService admin_;
   NodeSyncService node_sync_;
   std::unique_ptr<grpc::Server> server_;

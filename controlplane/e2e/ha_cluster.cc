@@ -36,8 +36,34 @@ HaCluster::HaCluster(std::string lattice_control, std::string dir, int size)
     raft_ports_.push_back(testutil::FreePortOrDie());
   }
   children_.resize(size);
+  initial_ = size;
+  for (int i = 0; i < size; ++i) {
+    ids_.push_back(static_cast<uint64_t>(i + 1));
+    joiner_.push_back(false);
+  }
+  next_id_ = static_cast<uint64_t>(size + 1);
   MutexLock lock(&stubs_mu_);
   stubs_.resize(size);
+}
+
+int HaCluster::AddJoiner() {
+  admin_ports_.push_back(testutil::FreePortOrDie());
+  raft_ports_.push_back(testutil::FreePortOrDie());
+  children_.emplace_back();
+  ids_.push_back(next_id_++);
+  joiner_.push_back(true);
+  MutexLock lock(&stubs_mu_);
+  stubs_.emplace_back();
+  return size() - 1;
+}
+
+void HaCluster::Rejoin(int i) {
+  ids_[i] = next_id_++;
+  joiner_[i] = true;
+}
+
+std::string HaCluster::raft_address(int i) const {
+  return absl::StrCat("127.0.0.1:", raft_ports_[i]);
 }
 
 HaCluster::~HaCluster() {
@@ -60,9 +86,13 @@ std::string HaCluster::log(int i) const {
 
 std::vector<std::string> HaCluster::Args(int i) const {
   std::string peers;
-  for (int j = 0; j < size(); ++j) {
-    absl::StrAppend(&peers, j == 0 ? "" : ",", j + 1, "=127.0.0.1:", raft_ports_[j], "@",
-                    admin_address(j));
+  if (joiner_[i]) {
+    peers = absl::StrCat(ids_[i], "=", raft_address(i), "@", admin_address(i));
+  } else {
+    for (int j = 0; j < initial_; ++j) {
+      absl::StrAppend(&peers, j == 0 ? "" : ",", j + 1, "=127.0.0.1:", raft_ports_[j], "@",
+                      admin_address(j));
+    }
   }
   std::vector<std::string> args = {binary_,
                                    "--data-dir",
@@ -74,7 +104,7 @@ std::vector<std::string> HaCluster::Args(int i) const {
                                    "--key-file",
                                    dir_ + "/master.key",
                                    "--replica-id",
-                                   std::to_string(i + 1),
+                                   std::to_string(ids_[i]),
                                    "--raft-listen",
                                    absl::StrCat("127.0.0.1:", raft_ports_[i]),
                                    "--peers",
@@ -120,7 +150,7 @@ absl::Status HaCluster::WaitServing(int i) {
         Authorize(&ctx, std::chrono::milliseconds(500));
         v1::ListReplicasResponse resp;
         return Stub(i)->ListReplicas(&ctx, v1::ListReplicasRequest(), &resp).ok() &&
-               resp.answered_by() == static_cast<uint64_t>(i + 1);
+               resp.answered_by() == ids_[i];
       },
       std::chrono::seconds(60));
   if (!up || !children_[i]->Running()) {
@@ -175,7 +205,7 @@ std::optional<int> HaCluster::Leader() {
     if (!children_[i].has_value())
       continue;
     auto replicas = Replicas(i);
-    if (replicas.ok() && replicas->leader_id() == static_cast<uint64_t>(i + 1))
+    if (replicas.ok() && replicas->leader_id() == ids_[i])
       return i;
   }
   return std::nullopt;

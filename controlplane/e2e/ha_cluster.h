@@ -40,6 +40,14 @@ class HaCluster {
   void Kill(int i, int signal_number);            // SIGKILL/SIGTERM and reap
   absl::Status Signal(int i, int signal_number);  // SIGSTOP/SIGCONT without waiting
   void Wipe(int i);                               // removes the (stopped) replica's data dir
+  // Membership (owner thread, no concurrent Put): AddJoiner allocates ports for a new replica
+  // (index size(), the next unused id) that starts without --bootstrap and knows only itself;
+  // start it with Restart after `latticectl replicas add`. Rejoin gives the stopped replica i a
+  // new, unused id and makes it a joiner (the wiped-data-dir recovery path).
+  int AddJoiner();
+  void Rejoin(int i);
+  uint64_t replica_id(int i) const { return ids_[i]; }
+  std::string raft_address(int i) const;
   bool Running(int i) const { return children_[i].has_value(); }
   int size() const { return static_cast<int>(admin_ports_.size()); }
   std::string admin_address(int i) const;
@@ -72,6 +80,10 @@ class HaCluster {
   std::vector<int> admin_ports_;
   std::vector<int> raft_ports_;
   std::vector<std::string> extra_args_;
+  int initial_ = 0;            // the bootstrap voters are indexes [0, initial_) with ids i + 1
+  std::vector<uint64_t> ids_;  // replica id of each index
+  std::vector<bool> joiner_;   // started without --bootstrap, --peers naming only itself
+  uint64_t next_id_ = 0;
   std::vector<std::optional<testutil::ChildProcess>> children_;
   Mutex stubs_mu_;  // Put may run on a writer thread while the owner kills and restarts
   std::vector<std::shared_ptr<v1::Admin::Stub>> stubs_ ABSL_GUARDED_BY(stubs_mu_);

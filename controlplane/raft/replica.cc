@@ -289,6 +289,23 @@ void Replica::Impl::StartChange(ChangeRequest* change, bool add) {
     return;
   }
   int rv;
+  if (add && change->promote_after) {
+    // A retried AddVoter (the first try's answer was lost or its promotion failed): the same id
+    // at the same address already in the configuration continues from where it stopped.
+    for (unsigned i = 0; i < raft.configuration.n; ++i) {
+      const raft_server& server = raft.configuration.servers[i];
+      if (server.id != change->peer.id || change->peer.address != server.address)
+        continue;
+      if (server.role == RAFT_VOTER) {
+        changes.erase(change);
+        change->done(absl::OkStatus());
+        delete change;
+        return;
+      }
+      add = false;  // promote only
+      break;
+    }
+  }
   if (add) {
     rv = raft_add(&raft, &change->req, change->peer.id, change->peer.address.c_str(),
                   &Impl::OnChanged);

@@ -342,6 +342,13 @@ TEST_F(ReplicaTest, AddsAndRemovesAVoter) {
 
   absl::Status added = nodes_[leader].replica->AddVoter(nodes_[4].peer).get();
   ASSERT_TRUE(added.ok()) << added;
+  // Retrying the same add (a client that lost the answer) succeeds without a second change;
+  // the same id at another address is refused.
+  leader = WaitForLeader();
+  absl::Status again = nodes_[leader].replica->AddVoter(nodes_[4].peer).get();
+  EXPECT_TRUE(again.ok()) << again;
+  absl::Status moved = nodes_[leader].replica->AddVoter(Peer{4, "127.0.0.1:1"}).get();
+  EXPECT_TRUE(absl::IsFailedPrecondition(moved)) << moved;
   auto more = ProposeMany("after-", 20);
   acked.insert(acked.end(), more.begin(), more.end());
   ExpectConsistent(acked);  // includes replica 4

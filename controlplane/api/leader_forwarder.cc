@@ -1,0 +1,34 @@
+// LeaderForwarder: who forwards, with which credentials, over which channel.
+#include "controlplane/api/leader_forwarder.h"
+
+#include "grpcpp/create_channel.h"
+
+namespace lattice::api {
+
+std::string LeaderForwarder::Target(const grpc::ServerContext& ctx, const grpc::Status& local) {
+  if (local.error_code() != grpc::StatusCode::UNAVAILABLE || local.error_details().empty())
+    return "";
+  if (ctx.client_metadata().count(kForwardedHeader) != 0)
+    return "";
+  return local.error_details();
+}
+
+void LeaderForwarder::Prepare(const grpc::ServerContext& ctx, grpc::ClientContext* out) {
+  for (const auto& [key, value] : ctx.client_metadata()) {
+    if (key == "authorization" || key == "lattice-read")
+      out->AddMetadata(std::string(key.data(), key.size()),
+                       std::string(value.data(), value.size()));
+  }
+  out->AddMetadata(kForwardedHeader, "1");
+  out->set_deadline(ctx.deadline());
+}
+
+std::shared_ptr<grpc::Channel> LeaderForwarder::Channel(const std::string& address) {
+  MutexLock lock(&mu_);
+  std::shared_ptr<grpc::Channel>& channel = channels_[address];
+  if (channel == nullptr)
+    channel = grpc::CreateChannel(address, credentials_);
+  return channel;
+}
+
+}  // namespace lattice::api
