@@ -132,7 +132,7 @@ class ManagedE2eTest : public ::testing::Test {
     Write("sys.jwt", *jwt::Encode(sys, op_signer_));
     Write("sys.creds", UserCreds(sys_key_, "sys"));
 
-    for (int* port : {&control_port_, &http_port_, &nats_port_, &node_port_})
+    for (int* port : {&control_port_, &http_port_, &nats_port_, &node_port_, &dead_port_})
       *port = testutil::FreePortOrDie();
     StartControl();
     ASSERT_EQ(Ctl({"operator", "push", dir_ + "/op.jwt"}).exit_code, 0);
@@ -191,7 +191,7 @@ class ManagedE2eTest : public ::testing::Test {
             "-p",
             std::to_string(node_port_),
             "--control",
-            ControlAddress(),
+            absl::StrCat("127.0.0.1:", dead_port_, ",", ControlAddress()),
             "--cluster",
             "east",
             "--operator",
@@ -290,6 +290,7 @@ class ManagedE2eTest : public ::testing::Test {
   int http_port_ = 0;
   int nats_port_ = 0;
   int node_port_ = 0;
+  int dead_port_ = 0;  // a --control replica that never answers (connection refused)
   int control_starts_ = 0;
   int node_starts_ = 0;
   int ctl_runs_ = 0;
