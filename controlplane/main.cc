@@ -37,7 +37,7 @@ constexpr char kUsage[] =
     "       [--key-file FILE] [--tls-cert PEM --tls-key PEM [--client-ca PEM]]\n"
     "       [--port-file FILE] [--log-file FILE]\n"
     "       [--replica-id N --raft-listen HOST:PORT --peers ID=HOST:PORT[@ADMIN_HOST:PORT],...\n"
-    "        [--bootstrap] [--advertise ADMIN_HOST:PORT] [--election-timeout-ms N]]\n"
+    "        [--bootstrap] [--advertise ADMIN_HOST:PORT] [--election-timeout-ms N (500)]]\n"
     "Replicated mode: every replica shares the --key-file and the credentials; the first\n"
     "voters all start with --bootstrap and the same --peers; a replica added later through\n"
     "AddReplica starts without --bootstrap.\n"
@@ -132,6 +132,9 @@ int RunReplicated(const Flags& flags, const accounts::KeyVault& vault,
   config.id = self;
   config.address = flags.raft_listen;
   config.data_dir = flags.data_dir + "/raft";
+  // 500 ms: failover ~1.5 s, and no election under write load on a loaded 2-core box, where
+  // 300 ms caused one (/work/notes/s2/raft_figures.md, "Election timeout").
+  config.election_timeout_ms = 500;
   if (!flags.election_timeout_ms.empty() &&
       !absl::SimpleAtoi(flags.election_timeout_ms, &config.election_timeout_ms)) {
     LATTICE_LOG(kFatal) << "--election-timeout-ms: not a number";

@@ -58,6 +58,9 @@ int HaCluster::AddJoiner() {
 }
 
 void HaCluster::Rejoin(int i) {
+  // A fresh Raft port too: a leader that knew the removed id at the old address failed to reach a
+  // new id there (libraft NOCONNECTION on promotion; see controlplane/replication/README.md).
+  raft_ports_[i] = testutil::FreePortOrDie();
   ids_[i] = next_id_++;
   joiner_[i] = true;
 }

@@ -232,10 +232,16 @@ TEST_F(HaMembershipE2eTest, ReplicasAddedAndRemovedThroughLatticectlAndWipedRepl
   Output rm_old = Ctl(new_leader, {"replicas", "remove", std::to_string(old_id)});
   ASSERT_EQ(rm_old.exit_code, 0) << rm_old.err << rm_old.out;
   ASSERT_TRUE(cluster_->Restart(leader).ok());
-  Output rejoined =
-      Ctl(new_leader, {"replicas", "add", std::to_string(cluster_->replica_id(leader)),
-                       cluster_->raft_address(leader), "--admin", cluster_->admin_address(leader)});
-  ASSERT_EQ(rejoined.exit_code, 0) << rejoined.err << rejoined.out;
+  // libraft may give up on the first promotion while the new process's transport warms up
+  // (NOCONNECTION): adding again is idempotent and resumes with the promotion.
+  Output rejoined;
+  EXPECT_TRUE(Eventually([&] {
+    rejoined = Ctl(new_leader,
+                   {"replicas", "add", std::to_string(cluster_->replica_id(leader)),
+                    cluster_->raft_address(leader), "--admin", cluster_->admin_address(leader)});
+    return rejoined.exit_code == 0;
+  })) << rejoined.err
+      << rejoined.out << cluster_->log(leader);
   names.insert("after-rejoin");
   revision = MustPut("after-rejoin");
   for (int i : {follower, fourth, leader})
