@@ -43,11 +43,18 @@ struct Account {
       jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(key.public_key()));
   const std::string& pub() const { return key.public_key().str(); }
 
-  // A user JWT for `user` issued now by this account (or by `signer` when given).
+  // A user JWT for `user` issued now by this account (or by `signer` when given). `scoped`:
+  // no permissions or limits at all, as a scoped signing key requires (nsc does the same).
   std::string UserJwt(const nkeys::KeyPair& user, int64_t expires = 0,
-                      const nkeys::KeyPair* signer = nullptr) const {
+                      const nkeys::KeyPair* signer = nullptr, bool scoped = false) const {
     jwt::UserClaims u = jwt::NewUserClaims(*nkeys::UserPublicKey::FromKey(user.public_key()));
+    if (scoped) {
+      u.nats.permissions = jwt::UserPermissionLimits{};
+    }
     u.std.expires = expires;
+    if (signer != nullptr) {
+      u.nats.issuer_account = pub();
+    }
     auto token = jwt::Encode(u, signer != nullptr ? *signer : key);
     EXPECT_TRUE(token.ok()) << token.status();
     return token.ok() ? *token : "";

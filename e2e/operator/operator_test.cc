@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -392,6 +393,37 @@ TEST_P(OperatorTest, AuthBypassMatrix) {
   std::printf("auth-bypass matrix on %s: %d of %zu cases refused\n", ServerKindName(kind()),
               refused, cases.size());
   EXPECT_EQ(refused, static_cast<int>(cases.size()));
+}
+
+// Users issued by an account signing key connect; a scoped signing key's template replaces
+// the user's permissions (publish outside it is a Permissions Violation); a user signed by a
+// key the account does not list is refused.
+TEST_P(OperatorTest, SigningKeysAndScopedSigningKeys) {
+  Operator op;
+  Account a("A");
+  nkeys::KeyPair plain = NewKey(nkeys::KeyType::kAccount);
+  nkeys::KeyPair scoped = NewKey(nkeys::KeyType::kAccount);
+  nkeys::KeyPair unlisted = NewKey(nkeys::KeyType::kAccount);
+  jwt::SigningKey scoped_key;
+  scoped_key.key = scoped.public_key().str();
+  jwt::UserScope scope;
+  scope.role = "limited";
+  scope.templ.permissions.pub.allow = {"scoped.>"};
+  scoped_key.scope = scope;
+  a.claims.nats.signing_keys = {{plain.public_key().str(), std::nullopt, {}}, scoped_key};
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  nkeys::KeyPair u1 = NewKey(nkeys::KeyType::kUser), u2 = NewKey(nkeys::KeyType::kUser),
+                 u3 = NewKey(nkeys::KeyType::kUser);
+  ASSERT_OK_AND_ASSIGN(auto c1, JwtConnect(server->port(), {a.UserJwt(u1, 0, &plain), &u1}));
+  ASSERT_OK_AND_ASSIGN(
+      auto c2, JwtConnect(server->port(), {a.UserJwt(u2, 0, &scoped, /*scoped=*/true), &u2}));
+  EXPECT_EQ(Deliver(*c1, "scoped.1", *c2, "scoped.1", "ok"), std::vector<std::string>{"ok"});
+  ASSERT_OK(c2->Send("PUB other 1\r\nx\r\n"));
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, c2->Sync());
+  ASSERT_FALSE(ops.empty());
+  EXPECT_EQ(ops.front().line, "-ERR 'Permissions Violation for Publish to \"other\"'");
+  EXPECT_FALSE(JwtConnect(server->port(), {a.UserJwt(u3, 0, &unlisted), &u3}).ok());
 }
 
 // The accountd binary (//accountd:accountd) in the test's runfiles.
