@@ -491,7 +491,8 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
   if (delivered == 0 && !op.reply.empty() && connect_.no_responders) {
     SendNoResponders(op);
   }
-  return !closed();
+  // A subscriber is over half full: stop here so the stall holds back the very next message.
+  return !closed() && !stall_requested();
 }
 
 size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
@@ -538,11 +539,11 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
   if (op.has_headers && headers_.load(std::memory_order_relaxed)) {
     bytes = op.headers.size() + op.payload.size();
     protocol::AppendHmsgHeader(&line, op.subject, sub.sid, op.reply, op.headers.size(), bytes);
-    Send({line, op.headers, op.payload, protocol::kCrLf});
+    SendFrom(publisher, {line, op.headers, op.payload, protocol::kCrLf});
   } else {
     bytes = op.payload.size();
     protocol::AppendMsgHeader(&line, op.subject, sub.sid, op.reply, bytes);
-    Send({line, op.payload, protocol::kCrLf});
+    SendFrom(publisher, {line, op.payload, protocol::kCrLf});
   }
   counters().out_msgs.fetch_add(1, std::memory_order_relaxed);
   counters().out_bytes.fetch_add(bytes, std::memory_order_relaxed);

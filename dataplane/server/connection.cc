@@ -99,13 +99,18 @@ bool Connection::HasUnsentBytes() const {
   return outbound_.pending_bytes() > 0 || (tls_ != nullptr && TlsHasUnsentCiphertext(*tls_));
 }
 
-bool Connection::Send(std::initializer_list<std::string_view> pieces) {
+bool Connection::SendFrom(Connection* producer, std::initializer_list<std::string_view> pieces) {
   if (closed()) {
     return true;
   }
-  if (outbound_.Append(pieces) == AppendResult::kOverLimit) {
+  AppendResult appended = outbound_.Append(pieces);
+  if (appended == AppendResult::kOverLimit) {
     CloseFromAnyThread(CloseReason::kSlowConsumerPendingBytes);
     return false;
+  }
+  if (appended == AppendResult::kOkOverHalf && producer != nullptr && producer != this &&
+      producer->stall_on_ == nullptr) {
+    producer->stall_on_ = shared_from_this();  // acted on after the producer's current batch
   }
   // A plain load first: while a flush is already requested (the common case in a burst) no
   // locked exchange is needed. A flusher clears the flag before it takes the buffer under the
@@ -115,6 +120,84 @@ bool Connection::Send(std::initializer_list<std::string_view> pieces) {
     EventLoop::RequestFlush(loop_, shared_from_this());
   }
   return true;
+}
+
+namespace {
+
+// How long a producer waits for a consumer with `pending` of `max_pending` bytes queued:
+// 100 ms just over half, 100 ms more per further twentieth, 1 s once full (nats-server's
+// stall schedule).
+ClockDuration StallDuration(int64_t pending, int64_t max_pending) {
+  constexpr ClockDuration kMin = std::chrono::milliseconds(100);
+  constexpr ClockDuration kMax = std::chrono::seconds(1);
+  if (pending >= max_pending) {
+    return kMax;
+  }
+  int64_t half = max_pending / 2;
+  int64_t step = std::max<int64_t>(half / 10, 1);
+  return kMin * (1 + std::max<int64_t>(pending - half, 0) / step);
+}
+
+}  // namespace
+
+void Connection::BeginStallIfRequested() {
+  std::shared_ptr<Connection> consumer = std::move(stall_on_);
+  stall_on_ = nullptr;
+  if (consumer == nullptr || stall_timer_ != 0 || closed()) {
+    return;
+  }
+  if (!consumer->AddStallWaiter(weak_from_this())) {
+    return;  // drained meanwhile (or closed)
+  }
+  read_paused_ = true;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  stall_timer_ = loop_.AddTimer(
+      StallDuration(consumer->pending_bytes(), consumer->outbound_.max_pending()), [weak] {
+        if (auto self = weak.lock()) {
+          self->stall_timer_ = 0;  // fired: nothing to cancel
+          self->ResumeReading();
+        }
+      });
+}
+
+void Connection::EndStall() {
+  if (stall_timer_ == 0) {
+    return;  // the timer ended it already
+  }
+  loop_.CancelTimer(stall_timer_);
+  stall_timer_ = 0;
+  ResumeReading();
+}
+
+bool Connection::AddStallWaiter(std::weak_ptr<Connection> producer) {
+  MutexLock lock(&stall_mu_);
+  if (closed() || outbound_.pending_bytes() <= outbound_.max_pending() / 2) {
+    return false;
+  }
+  stall_waiters_.push_back(std::move(producer));
+  has_stall_waiters_.store(true, std::memory_order_seq_cst);
+  return true;
+}
+
+void Connection::ReleaseStallWaiters(bool force) {
+  // A wake-up lost to a race with AddStallWaiter only makes the producer wait for its timer.
+  if (!has_stall_waiters_.load(std::memory_order_seq_cst)) {
+    return;
+  }
+  if (!force && outbound_.pending_bytes() > outbound_.max_pending() / 2) {
+    return;
+  }
+  std::vector<std::weak_ptr<Connection>> waiters;
+  {
+    MutexLock lock(&stall_mu_);
+    waiters.swap(stall_waiters_);
+    has_stall_waiters_.store(false, std::memory_order_seq_cst);
+  }
+  for (const std::weak_ptr<Connection>& weak : waiters) {
+    if (std::shared_ptr<Connection> producer = weak.lock()) {
+      producer->loop_.Post([producer] { producer->EndStall(); });
+    }
+  }
 }
 
 FlushResult Connection::WriteWithToken(bool* token_busy) {
@@ -141,6 +224,7 @@ FlushResult Connection::WriteWithToken(bool* token_busy) {
     }
     write_token_.store(false, std::memory_order_seq_cst);
     if (result != FlushResult::kDrained || !flush_again_.load(std::memory_order_seq_cst)) {
+      ReleaseStallWaiters(/*force=*/false);
       return result;
     }
   }
@@ -245,6 +329,12 @@ void Connection::Close(CloseReason reason) {
     loop_.CancelTimer(write_deadline_timer_);
     write_deadline_timer_ = 0;
   }
+  if (stall_timer_ != 0) {
+    loop_.CancelTimer(stall_timer_);
+    stall_timer_ = 0;
+  }
+  stall_on_ = nullptr;
+  ReleaseStallWaiters(/*force=*/true);  // nobody waits for a closed consumer
   if (registered_) {
     loop_.Unregister(fd_);
   }
@@ -306,6 +396,9 @@ bool Connection::ParseBuffered(size_t* bytes_needed) {
     if (closed()) {
       return false;
     }
+  }
+  if (stall_on_ != nullptr) {
+    BeginStallIfRequested();
   }
   return !read_paused_;
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/mutex.h"
 #include "dataplane/server/event_loop.h"
 #include "dataplane/server/outbound_buffer.h"
 #include "dataplane/tls/peer_identity.h"
@@ -83,11 +84,22 @@ class Connection : public IoHandler,
 
   // Appends one frame and schedules a flush (batched per iteration). False when the
   // connection is over max_pending: it is then closed as a slow consumer.
-  bool Send(std::initializer_list<std::string_view> pieces);
-  bool Send(std::string_view bytes) { return Send({bytes}); }
+  bool Send(std::initializer_list<std::string_view> pieces) { return SendFrom(nullptr, pieces); }
+  bool Send(std::string_view bytes) { return SendFrom(nullptr, {bytes}); }
+  // Send on behalf of `producer`, a connection of the calling loop (a publisher whose message
+  // this is). When more than half of max_pending is now waiting here, the producer stops
+  // reading after its current batch until this connection drains below half, for at most
+  // 100 ms to 1 s (nats-server's fast-producer stall), instead of overrunning a consumer that
+  // is merely slower than it. Thread: the producer's loop.
+  bool SendFrom(Connection* producer, std::initializer_list<std::string_view> pieces);
 
   // Writes what is buffered now. Owning loop.
   void FlushNow() override;
+  // Whether reading is held back by a stall (see SendFrom). Owning loop.
+  bool stalled() const { return stall_timer_ != 0; }
+  // Whether a delivery of the current op asked for a stall; the protocol should stop parsing
+  // after this op. Owning loop.
+  bool stall_requested() const { return stall_on_ != nullptr; }
   // Writes a small batch from another loop's thread when nobody else is writing; false when
   // the owning loop has to take over (a big batch, socket full, error). Thread: any loop.
   bool TryFlushFromOtherLoop() override;
@@ -148,6 +160,17 @@ class Connection : public IoHandler,
   // Bytes waiting for the socket: plaintext frames plus, with TLS, unsent ciphertext.
   bool HasUnsentBytes() const;
 
+  // --- Fast-producer stall. The producer side runs on its own loop; the consumer side keeps
+  // the waiting producers and wakes them from whichever thread drained it.
+  // After a parsed batch: if a delivery asked for a stall, pause reading and wait.
+  void BeginStallIfRequested();
+  void EndStall();
+  // Consumer side: `producer` waits for this connection to drain below half of max_pending.
+  // False when it already has (the producer then does not stall).
+  bool AddStallWaiter(std::weak_ptr<Connection> producer);
+  // Wakes the waiting producers once below half (or closed). Thread: any.
+  void ReleaseStallWaiters(bool force);
+
   // --- TLS (tls_transport.cc). Owning loop only.
   // After OnStart: writes INFO in clear and arms the handshake timer; false if it closed.
   bool StartTls();
@@ -184,6 +207,15 @@ class Connection : public IoHandler,
   ConnectionCounters counters_;
   // Set before Start and never changed, so other loops may test it without a lock.
   std::unique_ptr<TlsState> tls_;
+
+  // Producer side (owning loop): the consumer a delivery found over half full, and the timer
+  // that ends the stall at the latest.
+  std::shared_ptr<Connection> stall_on_;
+  TimerId stall_timer_ = 0;
+  // Consumer side: producers stalled on this connection.
+  std::atomic<bool> has_stall_waiters_{false};
+  Mutex stall_mu_;
+  std::vector<std::weak_ptr<Connection>> stall_waiters_ ABSL_GUARDED_BY(stall_mu_);
 };
 
 }  // namespace lattice::server

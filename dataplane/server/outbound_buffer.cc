@@ -61,6 +61,9 @@ AppendResult OutboundBuffer::Append(std::initializer_list<std::string_view> piec
     }
   }
   pending_bytes_.fetch_add(static_cast<int64_t>(total), std::memory_order_relaxed);
+  if (limit > 0 && now_pending + static_cast<int64_t>(total) > limit / 2) {
+    return AppendResult::kOkOverHalf;
+  }
   return AppendResult::kOk;
 }
 

@@ -19,7 +19,9 @@
 
 namespace lattice::server {
 
-enum class AppendResult : uint8_t { kOk, kOverLimit };
+// kOkOverHalf: appended, and more than half of max_pending is now waiting (the point where
+// nats-server starts stalling fast producers).
+enum class AppendResult : uint8_t { kOk, kOkOverHalf, kOverLimit };
 enum class FlushResult : uint8_t { kDrained, kWouldBlock, kError };
 
 // Bytes are kept in chunks recycled through a free list, so steady traffic does not allocate.
@@ -53,6 +55,7 @@ class OutboundBuffer {
 
   // Bytes appended but not yet written (both sides). Thread: any.
   int64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
+  int64_t max_pending() const { return max_pending_.load(std::memory_order_relaxed); }
   void set_max_pending(int64_t max_pending) {
     max_pending_.store(max_pending, std::memory_order_relaxed);
   }

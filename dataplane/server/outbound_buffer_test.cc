@@ -76,8 +76,15 @@ TEST(OutboundBufferTest, RefusesFramesOverMaxPending) {
   EXPECT_EQ(buffer.Append("12345"), AppendResult::kOk);
   EXPECT_EQ(buffer.Append("123456"), AppendResult::kOverLimit);  // all or nothing
   EXPECT_EQ(buffer.pending_bytes(), 5);
-  EXPECT_EQ(buffer.Append("12345"), AppendResult::kOk);
+  EXPECT_EQ(buffer.Append("12345"), AppendResult::kOkOverHalf);
   EXPECT_EQ(buffer.pending_bytes(), 10);
+}
+
+TEST(OutboundBufferTest, ReportsWhenMoreThanHalfIsPending) {
+  OutboundBuffer buffer(100);
+  EXPECT_EQ(buffer.Append(std::string(50, 'a')), AppendResult::kOk);  // exactly half
+  EXPECT_EQ(buffer.Append("b"), AppendResult::kOkOverHalf);
+  EXPECT_EQ(buffer.max_pending(), 100);
 }
 
 TEST(OutboundBufferTest, WouldBlockKeepsUnwrittenBytes) {

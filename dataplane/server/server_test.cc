@@ -2,8 +2,16 @@
 // the exact bytes nats-server 2.9.10 sends are checked.
 #include "dataplane/server/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -337,6 +345,9 @@ TEST(ServerTest, MaxConnectionsSendsInfoThenErr) {
 TEST(ServerTest, SlowConsumerIsClosedAndCounted) {
   options::Options opts = TestOptions();
   opts.max_pending = 256 * 1024;
+  // The publisher is stalled while the subscriber is over half full; a subscriber that never
+  // reads is then cut off by the write deadline or, past the stalls, by max_pending.
+  opts.write_deadline = std::chrono::seconds(1);
   auto server = StartServer(opts);
   RawClient slow(server->port(), 4096);
   slow.Handshake();
@@ -359,6 +370,71 @@ TEST(ServerTest, SlowConsumerIsClosedAndCounted) {
       std::chrono::seconds(20)));
   EXPECT_TRUE(Eventually([&] { return server->Stats().connections == 1; }));
   EXPECT_EQ(pub.Sync().find("-ERR"), std::string::npos);  // the publisher is unaffected
+}
+
+// Reads everything a subscriber socket gets, 2 KiB at a time with a pause between reads, until
+// `marker` arrives or the server closes. A consumer far slower than the publisher.
+std::string ReadSlowlyUntil(int port, std::string_view subscribe, std::string_view marker,
+                            std::atomic<bool>* subscribed) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  std::string request = "CONNECT {\"verbose\":false}\r\n" + std::string(subscribe) + "PING\r\n";
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[2048];
+  while (got.find(marker) == std::string::npos) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      break;
+    }
+    got.append(buf, static_cast<size_t>(n));
+    if (!subscribed->load() && got.find("PONG\r\n") != std::string::npos) {
+      subscribed->store(true);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(500));  // pacing, not a timing check
+  }
+  close(fd);
+  return got;
+}
+
+TEST(ServerTest, FastProducerIsStalledInsteadOfOverrunningASlowerConsumer) {
+  // nats-server holds a publisher back (100 ms to 1 s) while a subscriber has more than half
+  // of max_pending queued; the subscriber then gets everything instead of being cut off.
+  options::Options opts = TestOptions();
+  opts.max_pending = 256 * 1024;
+  auto server = StartServer(opts);
+  std::atomic<bool> subscribed{false};
+  std::string received;
+  std::thread reader([&] {
+    received = ReadSlowlyUntil(server->port(), "SUB firehose 1\r\nSUB done 2\r\n", "MSG done 2",
+                               &subscribed);
+  });
+  ASSERT_TRUE(Eventually([&] { return subscribed.load(); }));
+  RawClient pub(server->port());
+  pub.Handshake();
+  std::string frame = "PUB firehose 1024\r\n" + std::string(1024, 'p') + "\r\n";
+  constexpr int kMessages = 4096;  // 16x max_pending
+  std::string batch;
+  for (int i = 0; i < 256; ++i) {
+    batch += frame;
+  }
+  for (int i = 0; i < kMessages / 256; ++i) {
+    pub.Send(batch);
+  }
+  pub.Send("PUB done 0\r\n\r\n");
+  reader.join();
+  EXPECT_EQ(Count(received, "MSG firehose 1 1024\r\n"), static_cast<size_t>(kMessages));
+  EXPECT_EQ(server->Stats().slow_consumers, 0u);
+  EXPECT_EQ(pub.Sync().find("-ERR"), std::string::npos);
 }
 
 TEST(ServerTest, PublisherThatIsItsOwnSlowConsumerIsClosedSafely) {

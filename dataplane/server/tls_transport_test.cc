@@ -170,6 +170,9 @@ TEST_F(TlsTransportTest, SlowTlsReaderGetsEverythingOnceItReads) {
 TEST_F(TlsTransportTest, SlowTlsConsumerOverMaxPendingIsClosed) {
   options::Options opts = TlsServerOptions();
   opts.max_pending = 256 * 1024;
+  // The publisher is stalled while the subscriber is over half full, so the subscriber that
+  // never reads is cut off by the write deadline, as nats-server does it.
+  opts.write_deadline = std::chrono::milliseconds(500);
   auto server = StartServer(opts);
   TlsTestClient sub(server->port(), ClientContext(), /*rcvbuf=*/4096);
   sub.Connect();
@@ -183,7 +186,7 @@ TEST_F(TlsTransportTest, SlowTlsConsumerOverMaxPendingIsClosed) {
     batch += "PUB s 1000\r\n" + payload + "\r\n";
   }
   ASSERT_TRUE(pub.Send(batch + "PING\r\n"));
-  ASSERT_THAT(pub.ReadUntil("PONG\r\n"), HasSubstr("PONG"));
+  ASSERT_THAT(pub.ReadUntil("PONG\r\n", std::chrono::seconds(60)), HasSubstr("PONG"));
   EXPECT_TRUE(Eventually([&] { return server->Stats().slow_consumers == 1; }));
   EXPECT_TRUE(sub.WaitForClose());
 }
