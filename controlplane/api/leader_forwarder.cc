@@ -13,14 +13,15 @@ std::string LeaderForwarder::Target(const grpc::ServerContext& ctx, const grpc::
   return local.error_details();
 }
 
-void LeaderForwarder::Prepare(const grpc::ServerContext& ctx, grpc::ClientContext* out) {
+std::unique_ptr<grpc::ClientContext> LeaderForwarder::Prepare(const grpc::ServerContext& ctx) {
+  std::unique_ptr<grpc::ClientContext> out = grpc::ClientContext::FromServerContext(ctx);
   for (const auto& [key, value] : ctx.client_metadata()) {
     if (key == "authorization" || key == "lattice-read")
       out->AddMetadata(std::string(key.data(), key.size()),
                        std::string(value.data(), value.size()));
   }
   out->AddMetadata(kForwardedHeader, "1");
-  out->set_deadline(ctx.deadline());
+  return out;
 }
 
 std::shared_ptr<grpc::Channel> LeaderForwarder::Channel(const std::string& address) {

@@ -35,8 +35,9 @@ class LeaderForwarder {
   static std::string Target(const grpc::ServerContext& ctx, const grpc::Status& local);
 
   // A client context for a call to the leader on behalf of `ctx`'s caller: its credentials
-  // (authorization metadata), its deadline, and the forwarded marker.
-  static void Prepare(const grpc::ServerContext& ctx, grpc::ClientContext* out);
+  // (authorization metadata), its deadline and cancellation (a cancelled or shut-down server call
+  // cancels the forwarded one), and the forwarded marker.
+  static std::unique_ptr<grpc::ClientContext> Prepare(const grpc::ServerContext& ctx);
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);
 
@@ -51,9 +52,8 @@ class LeaderForwarder {
     if (target.empty())
       return local;
     v1::Admin::Stub stub(Channel(target));
-    grpc::ClientContext client;
-    Prepare(*ctx, &client);
-    grpc::Status forwarded = (stub.*method)(&client, req, resp);
+    std::unique_ptr<grpc::ClientContext> client = Prepare(*ctx);
+    grpc::Status forwarded = (stub.*method)(client.get(), req, resp);
     if (forwarded.error_code() == grpc::StatusCode::UNAVAILABLE &&
         forwarded.error_details().empty())
       return local;  // the leader is unreachable: the caller follows the hint or moves on

@@ -131,10 +131,9 @@ grpc::Status NodeSyncService::Proxy(
     grpc::ServerContext* ctx, grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream,
     const v1::NodeMessage& first, const std::string& target, const grpc::Status& local) {
   v1::NodeSync::Stub stub(forwarder_->Channel(target));
-  grpc::ClientContext client;
-  LeaderForwarder::Prepare(*ctx, &client);
+  std::unique_ptr<grpc::ClientContext> client = LeaderForwarder::Prepare(*ctx);
   std::unique_ptr<grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>> upstream =
-      stub.Sync(&client);
+      stub.Sync(client.get());
   v1::ControlMessage message;
   if (!upstream->Write(first) || !upstream->Read(&message)) {
     grpc::Status status = upstream->Finish();
@@ -158,7 +157,7 @@ grpc::Status NodeSyncService::Proxy(
   while (writable && upstream->Read(&message))
     writable = stream->Write(message);
   if (!writable)
-    client.TryCancel();  // the node is gone: end the leader's side too
+    client->TryCancel();  // the node is gone: end the leader's side too
   if (!node_done)
     ctx->TryCancel();  // the leader's side ended first: unblock the node reader
   relay_up.join();
