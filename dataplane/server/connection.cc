@@ -379,28 +379,36 @@ void Connection::ResizeEmptyReadBuffer(size_t cap) {
 }
 
 bool Connection::ParseBuffered(size_t* bytes_needed) {
-  *bytes_needed = 0;
-  size_t consumed = OnRead(std::string_view(read_buf_.get(), read_len_), bytes_needed);
-  if (closed()) {
-    return false;
-  }
-  LATTICE_DCHECK(consumed <= read_len_);
-  if (consumed > 0) {
-    std::memmove(read_buf_.get(), read_buf_.get() + consumed, read_len_ - consumed);
-    read_len_ -= consumed;
-  }
-  // Hand what this read produced to the subscribers now, like nats-server flushes after each
-  // read: they work while we read on, instead of getting everything once the socket is dry.
-  if (EventLoop::Current() == &loop_) {
-    loop_.FlushRequested();
+  for (;;) {
+    *bytes_needed = 0;
+    size_t consumed = OnRead(std::string_view(read_buf_.get(), read_len_), bytes_needed);
     if (closed()) {
       return false;
     }
-  }
-  if (stall_on_ != nullptr) {
+    LATTICE_DCHECK(consumed <= read_len_);
+    if (consumed > 0) {
+      std::memmove(read_buf_.get(), read_buf_.get() + consumed, read_len_ - consumed);
+      read_len_ -= consumed;
+    }
+    // Hand what this read produced to the subscribers now, like nats-server flushes after each
+    // read: they work while we read on, instead of getting everything once the socket is dry.
+    if (EventLoop::Current() == &loop_) {
+      loop_.FlushRequested();
+      if (closed()) {
+        return false;
+      }
+    }
+    if (stall_on_ == nullptr) {
+      return !read_paused_;
+    }
+    // The parse stopped early because a delivery asked for a stall.
     BeginStallIfRequested();
+    if (read_paused_ || consumed == 0 || read_len_ == 0) {
+      return !read_paused_;
+    }
+    // The consumer drained meanwhile, so no stall: parse the rest now, since the socket may
+    // hold nothing more that would bring us back here.
   }
-  return !read_paused_;
 }
 
 void Connection::ResumeReading() {
