@@ -19,11 +19,13 @@ namespace lattice::server {
 // the counters and limits are atomics).
 class Account {
  public:
-  explicit Account(std::string name) : name_(std::move(name)) {}
+  explicit Account(std::string name) : name_(std::move(name)), id_(NextId()) {}
   Account(const Account&) = delete;
   Account& operator=(const Account&) = delete;
 
   const std::string& name() const { return name_; }
+  // Unique for the process lifetime (never reused, unlike addresses): per-loop caches key on it.
+  uint64_t id() const { return id_; }
   sublist::Sublist& sublist() { return sublist_; }
   const sublist::Sublist& sublist() const { return sublist_; }
 
@@ -58,7 +60,13 @@ class Account {
   std::atomic<bool>& active() { return active_; }
 
  private:
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
   const std::string name_;
+  const uint64_t id_;
   sublist::Sublist sublist_;
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> subscriptions_{0};

@@ -2,12 +2,15 @@
 #include "dataplane/server/account_registry.h"
 
 #include <algorithm>
-#include <map>
+#include <array>
 #include <random>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+
 #include "common/base/log.h"
 #include "dataplane/accounts/exports.h"
+#include "dataplane/accounts/subject_rewriter.h"
 
 namespace lattice::server {
 namespace {
@@ -16,22 +19,17 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 // nats-server's default response threshold for service exports.
 constexpr std::chrono::milliseconds kDefaultResponseThreshold = std::chrono::minutes(2);
+// How often adding a response route also drops expired ones.
+constexpr std::chrono::seconds kSweepInterval = std::chrono::seconds(1);
 
-// "_R_.<6>.<10>" with base-62 random tokens: unguessable enough that another client of the
-// exporting account cannot aim at a pending route by chance.
-std::string NewResponseSubject() {
-  static constexpr char kAlphabet[] =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+// `n` base-62 random characters appended to `out`.
+void AppendRandomToken(size_t n, std::string* out) {
   thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string out = "_R_.";
-  for (int i = 0; i < 17; ++i) {
-    if (i == 6) {
-      out.push_back('.');
-      continue;
-    }
-    out.push_back(kAlphabet[rng() % 62]);
+  for (size_t i = 0; i < n; ++i) {
+    out->push_back(kAlphabet[rng() % 62]);
   }
-  return out;
 }
 
 uint32_t NextRoll() {
@@ -39,18 +37,22 @@ uint32_t NextRoll() {
   return static_cast<uint32_t>(rng());
 }
 
+// Per-loop scratch subjects, one per import hop: a handler at hop d writes slot d while the
+// subject it maps may still live in slot d-1 (chained imports), so slots never alias.
+std::string& Scratch(int depth) {
+  thread_local std::array<std::string, kMaxImportDepth + 1> slots;
+  return slots[static_cast<size_t>(std::clamp(depth, 0, kMaxImportDepth))];
+}
+
 // Where a stream import puts an exporter's subject in the importer.
-std::string StreamLocalSubject(const accounts::StreamImport& imp, std::string_view subject) {
+accounts::SubjectRewriter StreamRewriter(const accounts::StreamImport& imp) {
   if (!imp.to.empty()) {
-    return accounts::MapWildcards(imp.subject, imp.to, subject);
+    return accounts::SubjectRewriter::Mapping(imp.subject, imp.to);
   }
   if (!imp.prefix.empty()) {
-    std::string out = imp.prefix;
-    out.push_back('.');
-    out.append(subject.data(), subject.size());
-    return out;
+    return accounts::SubjectRewriter::Prefix(imp.prefix);
   }
-  return std::string(subject);
+  return accounts::SubjectRewriter();
 }
 
 protocol::PubOp Rewritten(const protocol::PubOp& op, std::string_view subject,
@@ -63,46 +65,86 @@ protocol::PubOp Rewritten(const protocol::PubOp& op, std::string_view subject,
 
 }  // namespace
 
-// Pending response routes of every service import, by deadline, so expired ones leave the
-// exporters' indexes. Thread: any.
+// Pending response routes of every service import, keyed by the random token of the
+// "_R_.<prefix>.<token>" reply the exporter sees. One wildcard internal subscription per
+// exporting account ("_R_.<prefix>.>") looks answers up here, so a request inserts nothing
+// into the exporter's index (and so invalidates no publisher's match cache there).
+// Thread: any.
 struct ResponseTable {
   struct Route {
-    std::weak_ptr<Account> host;
-    std::shared_ptr<InternalSubscription> sub;
+    std::weak_ptr<Account> importer;
+    uint64_t exporter_id = 0;  // answers count only when published in this account
+    std::string reply;         // the requester's original reply subject
+    SteadyTime deadline;
+    bool singleton = true;
   };
-  Mutex mu;
-  std::multimap<SteadyTime, Route> routes ABSL_GUARDED_BY(mu);
 
-  void Add(SteadyTime deadline, std::weak_ptr<Account> host,
-           std::shared_ptr<InternalSubscription> sub) {
+  // "_R_.<6 random>." fixed for the registry's lifetime, so routes survive rewires.
+  const std::string prefix = [] {
+    std::string p = "_R_.";
+    AppendRandomToken(6, &p);
+    p.push_back('.');
+    return p;
+  }();
+  Mutex mu;
+  absl::flat_hash_map<std::string, Route> routes ABSL_GUARDED_BY(mu);
+  SteadyTime next_sweep ABSL_GUARDED_BY(mu);
+
+  // Registers a route and returns its token (the reply is prefix + token).
+  std::string Add(Route route) {
+    std::string token;
     MutexLock lock(&mu);
     SteadyTime now = std::chrono::steady_clock::now();
-    while (!routes.empty() && routes.begin()->first <= now) {
-      Route& r = routes.begin()->second;
-      if (auto account = r.host.lock()) {
-        UnsubscribeInternal(*account, r.sub);
-      }
-      routes.erase(routes.begin());
+    if (now >= next_sweep) {
+      absl::erase_if(routes, [now](const auto& entry) { return entry.second.deadline < now; });
+      next_sweep = now + kSweepInterval;
     }
-    routes.emplace(deadline, Route{std::move(host), std::move(sub)});
+    do {
+      token.clear();
+      AppendRandomToken(10, &token);
+    } while (!routes.try_emplace(token, std::move(route)).second);
+    return token;
+  }
+
+  void Erase(const std::string& token) {
+    MutexLock lock(&mu);
+    routes.erase(token);
+  }
+
+  // The route for an answer published in `exporter_id` on prefix + `token`: false when there
+  // is none (unknown, other account, expired, or a singleton already answered). Copies the
+  // reply into `reply` (a reused buffer).
+  bool Take(std::string_view token, uint64_t exporter_id, std::shared_ptr<Account>* importer,
+            std::string* reply) {
+    MutexLock lock(&mu);
+    auto it = routes.find(absl::string_view(token.data(), token.size()));
+    if (it == routes.end() || it->second.exporter_id != exporter_id) {
+      return false;
+    }
+    if (std::chrono::steady_clock::now() > it->second.deadline) {
+      routes.erase(it);
+      return false;
+    }
+    *importer = it->second.importer.lock();
+    reply->assign(it->second.reply);
+    if (it->second.singleton) {
+      routes.erase(it);
+    }
+    return *importer != nullptr;
   }
 
   size_t Live() {
     MutexLock lock(&mu);
+    SteadyTime now = std::chrono::steady_clock::now();
     size_t n = 0;
-    for (const auto& [deadline, route] : routes) {
-      n += route.sub->removed.load(std::memory_order_acquire) ? 0 : 1;
+    for (const auto& [token, route] : routes) {
+      n += route.deadline < now ? 0 : 1;
     }
     return n;
   }
 
   void Clear() {
     MutexLock lock(&mu);
-    for (auto& [deadline, route] : routes) {
-      if (auto account = route.host.lock()) {
-        UnsubscribeInternal(*account, route.sub);
-      }
-    }
     routes.clear();
   }
 };
@@ -112,8 +154,7 @@ struct AccountRegistry::ServiceState {
   AccountRouter router = nullptr;
   std::weak_ptr<Account> importer;
   std::weak_ptr<Account> exporter;
-  std::string local;   // the importer's subject (pattern)
-  std::string remote;  // the exporter's subject (pattern)
+  accounts::SubjectRewriter to_remote;  // the importer's subject -> the exporter's
   accounts::ResponseType response_type = accounts::ResponseType::kSingleton;
   std::chrono::milliseconds threshold = kDefaultResponseThreshold;
   std::shared_ptr<ResponseTable> responses;
@@ -121,37 +162,21 @@ struct AccountRegistry::ServiceState {
 
 namespace {
 
-// A response route: the answer published in the exporter on `_R_...` goes back to the
+// The handler of an exporter's "_R_.<prefix>.>" subscription: an answer goes back to the
 // requester's reply subject in the importer.
-struct ResponseRoute {
-  AccountRouter router = nullptr;
-  std::weak_ptr<Account> importer;
-  std::weak_ptr<Account> exporter;
-  std::string reply;  // the requester's original reply subject
-  bool singleton = true;
-  SteadyTime deadline;
-  std::weak_ptr<InternalSubscription> self;
-};
-
-size_t DeliverResponse(const ResponseRoute& route, const protocol::PubOp& op,
-                       ClientSession* publisher, int depth) {
-  std::shared_ptr<Account> importer = route.importer.lock();
-  std::shared_ptr<Account> exporter = route.exporter.lock();
-  std::shared_ptr<InternalSubscription> self = route.self.lock();
-  if (importer == nullptr || exporter == nullptr || self == nullptr || depth >= kMaxImportDepth) {
+size_t DeliverResponse(ResponseTable& responses, AccountRouter router, uint64_t exporter_id,
+                       const protocol::PubOp& op, ClientSession* responder, int depth) {
+  if (depth >= kMaxImportDepth || op.subject.size() <= responses.prefix.size() ||
+      op.subject.compare(0, responses.prefix.size(), responses.prefix) != 0) {
     return 0;
   }
-  if (std::chrono::steady_clock::now() > route.deadline) {
-    UnsubscribeInternal(*exporter, self);
+  std::string_view token = op.subject.substr(responses.prefix.size());
+  std::shared_ptr<Account> importer;
+  std::string& reply = Scratch(depth);
+  if (!responses.Take(token, exporter_id, &importer, &reply)) {
     return 0;
   }
-  if (route.singleton) {
-    if (self->removed.exchange(true, std::memory_order_acq_rel)) {
-      return 0;  // another loop delivered the one response first
-    }
-    exporter->sublist().Remove(self);
-  }
-  return route.router(*importer, Rewritten(op, route.reply, op.reply), publisher, depth + 1);
+  return router(*importer, Rewritten(op, reply, op.reply), responder, depth + 1);
 }
 
 // The account's mapping table, or null when it has none. Invalid mappings (possible from
@@ -290,13 +315,20 @@ void AccountRegistry::UnwireLocked() {
     }
   }
   wired_.clear();
+  for (auto& [id, wildcard] : response_subs_) {
+    if (auto account = wildcard.first.lock()) {
+      UnsubscribeInternal(*account, wildcard.second);
+    }
+  }
+  response_subs_.clear();
   services_.clear();
   responses_->Clear();
 }
 
 void AccountRegistry::RewireLocked() {
   // Pending response routes survive a rewire (a reload must not drop in-flight requests):
-  // they live in responses_, which only their deadlines clean up.
+  // they live in responses_, which only their deadlines clean up, and the exporters'
+  // "_R_.<prefix>.>" subscriptions stay while the exporter still has a service import.
   for (auto& [host, sub] : wired_) {
     if (auto account = host.lock()) {
       UnsubscribeInternal(*account, sub);
@@ -305,9 +337,41 @@ void AccountRegistry::RewireLocked() {
   wired_.clear();
   services_.clear();
   std::shared_ptr<ResponseTable> responses = responses_;
-  if (router_ == nullptr) {
-    return;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Account>> exporters;  // needing a wildcard
+  if (router_ != nullptr) {
+    WireImportsLocked(&exporters);
   }
+  for (auto it = response_subs_.begin(); it != response_subs_.end();) {
+    std::shared_ptr<Account> account = it->second.first.lock();
+    if (account != nullptr && exporters.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    if (account != nullptr) {
+      UnsubscribeInternal(*account, it->second.second);
+    }
+    response_subs_.erase(it++);
+  }
+  for (auto& [id, exporter] : exporters) {
+    if (response_subs_.contains(id)) {
+      continue;
+    }
+    AccountRouter router = router_;
+    auto sub =
+        SubscribeInternal(*exporter, responses->prefix + ">",
+                          [responses, router, id = id](const protocol::PubOp& op,
+                                                       ClientSession* responder, int depth) {
+                            return DeliverResponse(*responses, router, id, op, responder, depth);
+                          });
+    if (sub != nullptr) {
+      response_subs_.emplace(id, std::make_pair(std::weak_ptr<Account>(exporter), sub));
+    }
+  }
+}
+
+void AccountRegistry::WireImportsLocked(
+    absl::flat_hash_map<uint64_t, std::shared_ptr<Account>>* exporters) {
+  std::shared_ptr<ResponseTable> responses = responses_;
   AccountRouter router = router_;
   for (auto& [name, entry] : accounts_) {
     const accounts::AccountSpec& spec = entry.spec;
@@ -324,13 +388,13 @@ void AccountRegistry::RewireLocked() {
       Account& exporter = *exporter_it->second.account;
       auto sub = SubscribeInternal(
           exporter, imp.subject,
-          [router, importer, imp](const protocol::PubOp& op, ClientSession* publisher,
-                                  int depth) -> size_t {
+          [router, importer, rewriter = StreamRewriter(imp)](
+              const protocol::PubOp& op, ClientSession* publisher, int depth) -> size_t {
             std::shared_ptr<Account> target = importer.lock();
             if (target == nullptr || depth >= kMaxImportDepth) {
               return 0;
             }
-            std::string local = StreamLocalSubject(imp, op.subject);
+            std::string_view local = rewriter.Apply(op.subject, &Scratch(depth));
             return router(*target, Rewritten(op, local, op.reply), publisher, depth + 1);
           });
       if (sub != nullptr) {
@@ -353,63 +417,55 @@ void AccountRegistry::RewireLocked() {
       state->router = router;
       state->importer = entry.account;
       state->exporter = exporter_it->second.account;
-      state->local = imp.to.empty() ? imp.subject : imp.to;
-      state->remote = imp.subject;
+      std::string local = imp.to.empty() ? imp.subject : imp.to;
+      state->to_remote = accounts::SubjectRewriter::Mapping(local, imp.subject);
       state->response_type = exp->response_type;
       if (exp->response_threshold_ms > 0) {
         state->threshold = std::chrono::milliseconds(exp->response_threshold_ms);
       }
       state->responses = responses;
       auto sub = SubscribeInternal(
-          *entry.account, state->local,
+          *entry.account, local,
           [state](const protocol::PubOp& op, ClientSession* publisher, int depth) -> size_t {
             std::shared_ptr<Account> exporter = state->exporter.lock();
             if (exporter == nullptr || depth >= kMaxImportDepth) {
               return 0;
             }
-            std::string subject = accounts::MapWildcards(state->local, state->remote, op.subject);
+            std::string_view subject = state->to_remote.Apply(op.subject, &Scratch(depth));
             // nats-server applies the exporter's mappings to the imported subject.
+            std::string mapped;
             if (auto table = exporter->mappings(); table != nullptr) {
-              std::string mapped;
               if (table->Map(subject, NextRoll(), &mapped)) {
                 if (mapped.empty()) {
                   return 0;
                 }
-                subject = std::move(mapped);
+                subject = mapped;
               }
             }
             if (op.reply.empty()) {
               return state->router(*exporter, Rewritten(op, subject, {}), publisher, depth + 1);
             }
-            auto route = std::make_shared<ResponseRoute>();
-            route->router = state->router;
-            route->importer = state->importer;
-            route->exporter = exporter;
-            route->reply = std::string(op.reply);
-            route->singleton = state->response_type == accounts::ResponseType::kSingleton;
-            route->deadline = std::chrono::steady_clock::now() + state->threshold;
-            std::string reply = NewResponseSubject();
-            auto response = SubscribeInternal(
-                *exporter, reply,
-                [route](const protocol::PubOp& answer, ClientSession* responder, int hops) {
-                  return DeliverResponse(*route, answer, responder, hops);
-                });
-            if (response == nullptr) {
-              return 0;
-            }
-            route->self = response;
+            ResponseTable::Route route;
+            route.importer = state->importer;
+            route.exporter_id = exporter->id();
+            route.reply = std::string(op.reply);
+            route.singleton = state->response_type == accounts::ResponseType::kSingleton;
+            route.deadline = std::chrono::steady_clock::now() + state->threshold;
+            // Registered before the request goes out: the responder may answer on another
+            // loop before router() returns here.
+            std::string token = state->responses->Add(std::move(route));
+            std::string reply = state->responses->prefix + token;
             size_t n =
                 state->router(*exporter, Rewritten(op, subject, reply), publisher, depth + 1);
             if (n == 0) {
-              UnsubscribeInternal(*exporter, response);  // nobody will answer
-            } else {
-              state->responses->Add(route->deadline, exporter, std::move(response));
+              state->responses->Erase(token);  // nobody will answer
             }
             return n;
           });
       if (sub != nullptr) {
         wired_.emplace_back(entry.account, std::move(sub));
         services_.push_back(std::move(state));
+        (*exporters)[exporter_it->second.account->id()] = exporter_it->second.account;
       }
     }
   }

@@ -9,9 +9,9 @@
 // Stream import (B imports "x.>" from A with prefix p): a handler on "x.>" in A's index
 // republishes into B as "p.x...". Service import (B imports "svc" from A as "ask"): a handler
 // on "ask" in B's index republishes into A as "svc" with the reply replaced by a fresh
-// "_R_.<id>" subject; a response route on that subject in A's index republishes the answer
-// into B on the requester's original reply, once (singleton) or until the export's response
-// threshold passes (stream, chunked).
+// "_R_.<prefix>.<token>" subject; one "_R_.<prefix>.>" subscription per exporter looks the
+// token up in a response table and republishes the answer into B on the requester's original
+// reply, once (singleton) or until the export's response threshold passes (stream, chunked).
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -97,6 +98,9 @@ class AccountRegistry {
   void RewireLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UnwireLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyLocked(accounts::AccountSpec spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Installs every authorized import; collects the accounts that export a service in use.
+  void WireImportsLocked(absl::flat_hash_map<uint64_t, std::shared_ptr<Account>>* exporters)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::shared_ptr<Account> global_;
   const std::shared_ptr<ResponseTable> responses_;
@@ -108,6 +112,11 @@ class AccountRegistry {
   std::vector<std::pair<std::weak_ptr<Account>, std::shared_ptr<InternalSubscription>>> wired_
       ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<ServiceState>> services_ ABSL_GUARDED_BY(mu_);
+  // Account id -> that exporter's "_R_.<prefix>.>" response subscription (kept across
+  // rewires while the account still exports a service someone imports).
+  absl::flat_hash_map<uint64_t,
+                      std::pair<std::weak_ptr<Account>, std::shared_ptr<InternalSubscription>>>
+      response_subs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lattice::server

@@ -148,6 +148,35 @@ TEST_F(AccountsTest, ServiceImportRewritesReplyAndRoutesTheSingleResponse) {
   EXPECT_EQ(server_->context().registry().ResponseRouteCount(), 0u);
 }
 
+// Requests register their response route in a table behind one wildcard subscription per
+// exporter: the exporter's index (and so every publisher's match cache there) is untouched,
+// and a guessed or foreign "_R_." subject reaches nobody.
+TEST_F(AccountsTest, ServiceRequestsLeaveTheExporterIndexUnchanged) {
+  Start();
+  auto a = Client("a");
+  auto b = Client("b");
+  a->Send("SUB svc.* 1\r\n");
+  a->Sync();
+  b->Send("SUB _INBOX.me 9\r\n");
+  b->Sync();
+  std::shared_ptr<Account> exporter = server_->context().registry().Find("A");
+  ASSERT_NE(exporter, nullptr);
+  const uint64_t generation = exporter->sublist().generation();
+  for (int i = 0; i < 3; ++i) {
+    b->Send("PUB ask.one _INBOX.me 3\r\nreq\r\n");
+    std::string request = a->ReadUntil("req\r\n");
+    std::string reply = request.substr(std::string("MSG svc.one 1 ").size());
+    reply = reply.substr(0, reply.find(' '));
+    std::string forged = reply.substr(0, reply.rfind('.') + 1) + "notatoken";
+    a->Send("PUB " + forged + " 1\r\nx\r\nPUB " + reply + " 3\r\nres\r\n");
+    a->Sync();
+    EXPECT_EQ(b->ReadUntil("res\r\n"), "MSG _INBOX.me 9 3\r\nres\r\n");
+  }
+  EXPECT_EQ(b->Sync(), "");
+  EXPECT_EQ(exporter->sublist().generation(), generation);
+  EXPECT_EQ(server_->context().registry().ResponseRouteCount(), 0u);
+}
+
 TEST_F(AccountsTest, StreamResponsesKeepTheRouteOpen) {
   Start(accounts::ResponseType::kStream);
   auto a = Client("a");

@@ -2,6 +2,8 @@
 // keepalive and the client-visible error behaviour of nats-server 2.9.10.
 #include "dataplane/server/client_session.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <random>
 
@@ -497,7 +499,29 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
 
 size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
                       int depth) {
-  sublist::SublistResultRef result = account.sublist().Match(op.subject);
+  // Per-loop, per-hop one-entry cache (the import side of OnPub's L1): a repeating import
+  // skips the index's lock and hashing while the generation holds. It keeps the result only
+  // weakly (the index's cache owns it), so it never keeps sessions or accounts alive.
+  struct ImportL1 {
+    uint64_t account_id = 0;
+    uint64_t generation = 0;
+    std::string subject;
+    std::weak_ptr<const sublist::SublistResult> result;
+  };
+  thread_local std::array<ImportL1, kMaxImportDepth + 1> caches;
+  ImportL1& l1 = caches[static_cast<size_t>(std::clamp(depth, 0, kMaxImportDepth))];
+  uint64_t generation = account.sublist().generation();
+  sublist::SublistResultRef result;
+  if (l1.account_id == account.id() && l1.generation == generation && l1.subject == op.subject) {
+    result = l1.result.lock();
+  }
+  if (result == nullptr) {
+    result = account.sublist().Match(op.subject);
+    l1.account_id = account.id();
+    l1.generation = generation;
+    l1.subject.assign(op.subject.data(), op.subject.size());
+    l1.result = result;
+  }
   return DeliverMatches(*result, publisher, op, depth);
 }
 
