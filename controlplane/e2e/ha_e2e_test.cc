@@ -16,6 +16,7 @@
 
 #include "common/testing/eventually.h"
 #include "controlplane/e2e/ha_cluster.h"
+#include "controlplane/e2e/ha_test_fixture.h"
 #include "controlplane/e2e/process.h"
 
 namespace lattice::control_e2e {
@@ -23,34 +24,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-template <typename F>
-bool Eventually(F condition) {
-  return testutil::Eventually(condition, std::chrono::seconds(120));
-}
-
-class HaE2eTest : public ::testing::Test {
+class HaE2eTest : public HaClusterTest {
  protected:
-  void SetUp() override {
-    cluster_ = std::make_unique<HaCluster>(
-        Runfile("controlplane/lattice-control"),
-        std::string(std::getenv("TEST_TMPDIR")) + "/ha-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    absl::Status started = cluster_->Start();
-    ASSERT_TRUE(started.ok()) << started;
-  }
-
-  int WaitLeader() {
-    std::optional<int> leader;
-    EXPECT_TRUE(Eventually([&] { return (leader = cluster_->Leader()).has_value(); }));
-    return leader.value_or(0);
-  }
-
-  uint64_t MustPut(const std::string& name) {
-    auto revision = cluster_->Put(name, Clock::now() + std::chrono::seconds(120));
-    EXPECT_TRUE(revision.ok()) << revision.status();
-    return revision.value_or(0);
-  }
-
   // Every running replica reaches `revision`; then each holds exactly `names` (plus `extra`,
   // writes whose outcome is allowed either way) and each name is in exactly one audit record.
   void ExpectConverged(uint64_t revision, const std::set<std::string>& names,
@@ -92,8 +67,6 @@ class HaE2eTest : public ::testing::Test {
       EXPECT_TRUE(std::equal(trails[0].begin(), trails[0].begin() + n, trails[t].begin()));
     }
   }
-
-  std::unique_ptr<HaCluster> cluster_;
 };
 
 TEST_F(HaE2eTest, LeaderKilledDuringWriteStreamLosesNothingAndAppliesNothingTwice) {

@@ -16,6 +16,7 @@
 
 #include "common/testing/eventually.h"
 #include "controlplane/e2e/ha_cluster.h"
+#include "controlplane/e2e/ha_test_fixture.h"
 #include "controlplane/e2e/process.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
@@ -23,11 +24,6 @@ namespace lattice::control_e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-template <typename F>
-bool Eventually(F condition) {
-  return testutil::Eventually(condition, std::chrono::seconds(120));
-}
 
 std::unique_ptr<grpc::ClientContext> Authed() {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -52,29 +48,8 @@ bool ReadUntil(Stream* stream, v1::ControlMessage::BodyCase kind, v1::ControlMes
   return false;
 }
 
-class HaMembershipE2eTest : public ::testing::Test {
+class HaMembershipE2eTest : public HaClusterTest {
  protected:
-  void SetUp() override {
-    cluster_ = std::make_unique<HaCluster>(
-        Runfile("controlplane/lattice-control"),
-        std::string(std::getenv("TEST_TMPDIR")) + "/ham-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    absl::Status started = cluster_->Start();
-    ASSERT_TRUE(started.ok()) << started;
-  }
-
-  int WaitLeader() {
-    std::optional<int> leader;
-    EXPECT_TRUE(Eventually([&] { return (leader = cluster_->Leader()).has_value(); }));
-    return leader.value_or(0);
-  }
-
-  uint64_t MustPut(const std::string& name) {
-    auto revision = cluster_->Put(name, Clock::now() + std::chrono::seconds(120));
-    EXPECT_TRUE(revision.ok()) << revision.status();
-    return revision.value_or(0);
-  }
-
   Output Ctl(int via, std::vector<std::string> args) {
     std::vector<std::string> argv = {Runfile("tools/latticectl_admin/latticectl-admin"), "--server",
                                      cluster_->admin_address(via), "--token", kHaToken};
@@ -96,8 +71,6 @@ class HaMembershipE2eTest : public ::testing::Test {
     for (const std::string& name : names)
       EXPECT_EQ(stored.count(name), 1u) << "replica index " << i << " lacks " << name;
   }
-
-  std::unique_ptr<HaCluster> cluster_;
 };
 
 TEST_F(HaMembershipE2eTest, FollowerForwardsAdminWritesAndRelaysNodeSync) {
