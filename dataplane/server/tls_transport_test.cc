@@ -28,24 +28,14 @@ class TlsTransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = tls::testing::MakeTempDir();
-    auto ca = tls::testing::TestCa::Create(dir_, "root");
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_ = *std::move(ca);
-    auto other = tls::testing::TestCa::Create(dir_, "other");
-    ASSERT_TRUE(other.ok()) << other.status();
-    other_ca_ = *std::move(other);
-    auto leaf = ca_->Issue("server", {{{"CN", "localhost"}}, "DNS:localhost,IP:127.0.0.1"});
-    ASSERT_TRUE(leaf.ok()) << leaf.status();
-    server_leaf_ = *leaf;
-    auto alice = ca_->Issue("alice", {{{"O", "Acme"}, {"CN", "alice"}}, "email:alice@acme.test"});
-    ASSERT_TRUE(alice.ok()) << alice.status();
-    alice_ = *alice;
-    auto bob = ca_->Issue("bob", {{{"O", "Acme"}, {"CN", "bob"}}, ""});
-    ASSERT_TRUE(bob.ok()) << bob.status();
-    bob_ = *bob;
-    auto mallory = other_ca_->Issue("mallory", {{{"CN", "alice"}}, "email:alice@acme.test"});
-    ASSERT_TRUE(mallory.ok()) << mallory.status();
-    mallory_ = *mallory;
+    auto pki = tls::testing::StandardPki::Create(dir_);
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    ca_ = std::move(pki->ca);
+    other_ca_ = std::move(pki->other_ca);
+    server_leaf_ = pki->server;
+    alice_ = pki->alice;
+    bob_ = pki->bob;
+    mallory_ = pki->mallory;
   }
 
   options::Options TlsServerOptions(bool verify = false, bool map = false) {

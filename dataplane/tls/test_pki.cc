@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "common/base/status_macros.h"
 #include "dataplane/tls/tls_context.h"
 
 namespace lattice::tls::testing {
@@ -152,6 +153,21 @@ absl::StatusOr<TestCa::Leaf> TestCa::Issue(const std::string& leaf_name, const C
     return status;
   }
   return leaf;
+}
+
+absl::StatusOr<StandardPki> StandardPki::Create(const std::string& dir) {
+  StandardPki pki;
+  LATTICE_ASSIGN_OR_RETURN(pki.ca, TestCa::Create(dir, "root"));
+  LATTICE_ASSIGN_OR_RETURN(pki.other_ca, TestCa::Create(dir, "other"));
+  LATTICE_ASSIGN_OR_RETURN(
+      pki.server, pki.ca->Issue("server", {{{"CN", "localhost"}}, "DNS:localhost,IP:127.0.0.1"}));
+  LATTICE_ASSIGN_OR_RETURN(pki.alice, pki.ca->Issue("alice", {{{"O", "Acme"}, {"CN", "alice"}},
+                                                              "email:alice@acme.test"}));
+  LATTICE_ASSIGN_OR_RETURN(pki.bob, pki.ca->Issue("bob", {{{"O", "Acme"}, {"CN", "bob"}}, ""}));
+  LATTICE_ASSIGN_OR_RETURN(pki.dave, pki.ca->Issue("dave", {{{"CN", "dave"}}, ""}));
+  LATTICE_ASSIGN_OR_RETURN(
+      pki.mallory, pki.other_ca->Issue("mallory", {{{"CN", "alice"}}, "email:alice@acme.test"}));
+  return pki;
 }
 
 }  // namespace lattice::tls::testing

@@ -47,6 +47,18 @@ class TestCa {
   long next_serial_ = 2;
 };
 
+// The certificates the TLS suites share, written into one directory: CA "root" issuing
+// "server" (CN=localhost, DNS:localhost, IP:127.0.0.1), "alice" (O=Acme, CN=alice,
+// email:alice@acme.test), "bob" (O=Acme, CN=bob) and "dave" (CN=dave); CA "other" issuing
+// "mallory", who claims alice's names. Owned by a test. Thread: single owner.
+struct StandardPki {
+  std::unique_ptr<TestCa> ca;
+  std::unique_ptr<TestCa> other_ca;
+  TestCa::Leaf server, alice, bob, dave, mallory;
+
+  static absl::StatusOr<StandardPki> Create(const std::string& dir);
+};
+
 // A fresh directory under $TEST_TMPDIR (or /tmp) for certificate files.
 std::string MakeTempDir();
 

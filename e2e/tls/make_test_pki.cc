@@ -1,6 +1,5 @@
-// Writes a throwaway PKI for the nats.js TLS tests: root CA, a server certificate for
-// localhost/127.0.0.1, client certificates alice (mapped by email) and dave (unmapped), and a
-// certificate from another CA (mallory). Usage: make_test_pki <dir>.
+// Writes the shared throwaway PKI (tls::testing::StandardPki: root CA, server, alice, bob, dave,
+// and mallory from another CA) for the nats.js TLS tests. Usage: make_test_pki <dir>.
 #include <cstdio>
 #include <string>
 
@@ -11,21 +10,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s <dir>\n", argv[0]);
     return 2;
   }
-  using lattice::tls::testing::TestCa;
-  const std::string dir = argv[1];
-  auto ca = TestCa::Create(dir, "root");
-  auto other = TestCa::Create(dir, "other");
-  if (!ca.ok() || !other.ok()) {
-    std::fprintf(stderr, "cannot create CAs in %s\n", dir.c_str());
-    return 1;
-  }
-  bool ok =
-      (*ca)->Issue("server", {{{"CN", "localhost"}}, "DNS:localhost,IP:127.0.0.1"}).ok() &&
-      (*ca)->Issue("alice", {{{"O", "Acme"}, {"CN", "alice"}}, "email:alice@acme.test"}).ok() &&
-      (*ca)->Issue("dave", {{{"CN", "dave"}}, ""}).ok() &&
-      (*other)->Issue("mallory", {{{"CN", "alice"}}, "email:alice@acme.test"}).ok();
-  if (!ok) {
-    std::fprintf(stderr, "cannot issue certificates in %s\n", dir.c_str());
+  auto pki = lattice::tls::testing::StandardPki::Create(argv[1]);
+  if (!pki.ok()) {
+    std::fprintf(stderr, "cannot write the test PKI into %s: %s\n", argv[1],
+                 std::string(pki.status().message()).c_str());
     return 1;
   }
   return 0;

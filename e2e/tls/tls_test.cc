@@ -32,24 +32,14 @@ class TlsTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     dir_ = tls::testing::MakeTempDir();
-    auto ca = tls::testing::TestCa::Create(dir_, "root");
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_ = *std::move(ca);
-    auto other = tls::testing::TestCa::Create(dir_, "other");
-    ASSERT_TRUE(other.ok()) << other.status();
-    other_ca_ = *std::move(other);
-    auto server = ca_->Issue("server", {{{"CN", "localhost"}}, "DNS:localhost,IP:127.0.0.1"});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *server;
-    auto alice = ca_->Issue("alice", {{{"O", "Acme"}, {"CN", "alice"}}, "email:alice@acme.test"});
-    ASSERT_TRUE(alice.ok()) << alice.status();
-    alice_ = *alice;
-    auto dave = ca_->Issue("dave", {{{"CN", "dave"}}, ""});
-    ASSERT_TRUE(dave.ok()) << dave.status();
-    dave_ = *dave;
-    auto mallory = other_ca_->Issue("mallory", {{{"CN", "alice"}}, "email:alice@acme.test"});
-    ASSERT_TRUE(mallory.ok()) << mallory.status();
-    mallory_ = *mallory;
+    auto pki = tls::testing::StandardPki::Create(dir_);
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    ca_ = std::move(pki->ca);
+    other_ca_ = std::move(pki->other_ca);
+    server_ = pki->server;
+    alice_ = pki->alice;
+    dave_ = pki->dave;
+    mallory_ = pki->mallory;
   }
 
   // A tls {} block with the server certificate; `extra` goes inside the block.
