@@ -2,8 +2,6 @@
 // the exact bytes nats-server 2.9.10 sends are checked.
 #include "dataplane/server/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -376,15 +374,8 @@ TEST(ServerTest, SlowConsumerIsClosedAndCounted) {
 // `marker` arrives or the server closes. A consumer far slower than the publisher.
 std::string ReadSlowlyUntil(int port, std::string_view subscribe, std::string_view marker,
                             std::atomic<bool>* subscribed) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
+  int fd = testing::ConnectLoopback(port, /*rcvbuf=*/4096);
+  if (fd < 0) {
     return "";
   }
   std::string request = "CONNECT {\"verbose\":false}\r\n" + std::string(subscribe) + "PING\r\n";

@@ -31,20 +31,23 @@ std::unique_ptr<Server> StartServer(options::Options options) {
   return server;
 }
 
-RawClient::RawClient(int port, int rcvbuf) {
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+int ConnectLoopback(int port, int rcvbuf) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (rcvbuf > 0) {
-    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd_);
-    fd_ = -1;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
   }
+  return fd;
 }
+
+RawClient::RawClient(int port, int rcvbuf) : fd_(ConnectLoopback(port, rcvbuf)) {}
 
 RawClient::~RawClient() {
   if (fd_ >= 0) {

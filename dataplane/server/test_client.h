@@ -19,6 +19,10 @@ options::Options TestOptions();
 // Starts `options` on an ephemeral port; aborts the test binary if it cannot.
 std::unique_ptr<Server> StartServer(options::Options options = TestOptions());
 
+// A blocking socket connected to 127.0.0.1:port (rcvbuf > 0 shrinks its receive buffer first,
+// to make a slow consumer); -1 when the connection fails.
+int ConnectLoopback(int port, int rcvbuf = 0);
+
 // A blocking TCP client with receive deadlines. Thread: one test thread.
 class RawClient {
  public:

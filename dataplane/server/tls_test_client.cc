@@ -1,13 +1,13 @@
 // TlsTestClient: blocking socket + client TlsSession for the server's TLS tests.
 #include "dataplane/server/tls_test_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "dataplane/server/test_client.h"
 
 namespace lattice::server::testing {
 
@@ -19,18 +19,9 @@ TlsTestClient::TlsTestClient(int port, std::shared_ptr<const tls::TlsContext> co
     return;
   }
   session_ = *std::move(session);
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (rcvbuf > 0) {
-    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  fd_ = ConnectLoopback(port, rcvbuf);
+  if (fd_ < 0) {
     error_ = "connect failed";
-    close(fd_);
-    fd_ = -1;
   }
 }
 
