@@ -39,7 +39,11 @@ ControlSource::~ControlSource() {
 }
 
 std::string ControlSource::Describe() const {
-  return absl::StrCat("control ", absl::StrJoin(options_.addresses, ","));
+  std::string out = absl::StrCat("control ", absl::StrJoin(options_.addresses, ","));
+  MutexLock lock(&mu_);
+  if (!watching_.empty())
+    absl::StrAppend(&out, " (watching ", watching_, ")");
+  return out;
 }
 
 absl::Status ControlSource::Start(AccountSink* sink) {
@@ -82,6 +86,10 @@ void ControlSource::WatchLoop() {
     }
     const size_t index = next++ % channels_.size();
     bool synced = false;
+    {
+      MutexLock lock(&mu_);
+      watching_ = options_.addresses[index];
+    }
     absl::Status ended = WatchOnce(channels_[index], &synced);
     sink_->OnConnected(false);
     // Back off while no replica answers; start over quickly after a stream that worked.

@@ -44,6 +44,7 @@ class ControlSource : public AccountSource {
   // InvalidArgument when the control plane refuses the JWT (with its reason), Unavailable when
   // no replica answers.
   absl::Status Post(const std::string& public_key, const std::string& jwt) override;
+  // "control a,b,c (watching b)": the replicas and the one the live (or last) Watch used.
   std::string Describe() const override;
 
  private:
@@ -58,10 +59,11 @@ class ControlSource : public AccountSource {
   AccountSink* sink_ = nullptr;  // set by Start before the thread runs
   std::thread thread_;
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable wake_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;  // the stream to cancel on Stop
+  std::string watching_ ABSL_GUARDED_BY(mu_);  // the replica of the live (or last) Watch
 };
 
 }  // namespace lattice::accountd

@@ -34,7 +34,8 @@ class HaClusterTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started;
   }
 
-  // The leader's replica id once one is elected (0 and a test failure if none in time).
+  // The leader's index (0-based, as Kill/Restart take it) once one is elected (0 and a test
+  // failure if none in time).
   int WaitLeader() {
     std::optional<int> leader;
     EXPECT_TRUE(Eventually([&] { return (leader = cluster_->Leader()).has_value(); }));

@@ -7,22 +7,20 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include <nats/nats.h>
 
 #include "common/jwt/claims.h"
 #include "common/nkeys/nkeys.h"
 #include "common/testing/child_process.h"
 #include "common/testing/eventually.h"
 #include "common/testing/ports.h"
+#include "e2e/managed/managed_harness.h"
 
 namespace lattice::managed_e2e {
 namespace {
@@ -31,85 +29,11 @@ using testutil::ChildProcess;
 
 constexpr char kToken[] = "managed-e2e-token-0123456789";
 constexpr char kNodeBinary[] = "dataplane/lattice-node";
-constexpr auto kWait = std::chrono::seconds(30);
 
 template <typename F>
 bool Eventually(F condition) {
   return testutil::Eventually(condition, kWait);
 }
-
-std::string Runfile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  return absl::StrCat(srcdir ? srcdir : ".", "/", workspace ? workspace : "lattice", "/", path);
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-nkeys::KeyPair NewKey(nkeys::KeyType type) {
-  return *nkeys::KeyPair::Generate(type);
-}
-
-// A libnats connection that never reconnects, so a server-side close is final. Thread: test.
-class Client {
- public:
-  // Connects with a creds file; nullptr (and the error text in `error`) when refused.
-  static std::unique_ptr<Client> Connect(int port, const std::string& creds, std::string* error) {
-    natsOptions* opts = nullptr;
-    natsOptions_Create(&opts);
-    natsOptions_SetURL(opts, absl::StrCat("nats://127.0.0.1:", port).c_str());
-    natsOptions_SetUserCredentialsFromFiles(opts, creds.c_str(), nullptr);
-    natsOptions_SetAllowReconnect(opts, false);
-    natsOptions_SetTimeout(opts, 5000);
-    natsConnection* nc = nullptr;
-    natsStatus s = natsConnection_Connect(&nc, opts);
-    natsOptions_Destroy(opts);
-    if (s != NATS_OK) {
-      if (error != nullptr)
-        *error = absl::StrCat(natsStatus_GetText(s), ": ", nats_GetLastError(nullptr));
-      return nullptr;
-    }
-    return std::unique_ptr<Client>(new Client(nc));
-  }
-  ~Client() {
-    if (sub_ != nullptr)
-      natsSubscription_Destroy(sub_);
-    natsConnection_Destroy(nc_);
-  }
-  bool Closed() { return natsConnection_IsClosed(nc_); }
-  bool Subscribe(const std::string& subject) {
-    return natsConnection_SubscribeSync(&sub_, nc_, subject.c_str()) == NATS_OK &&
-           natsConnection_Flush(nc_) == NATS_OK;
-  }
-  bool Publish(const std::string& subject, const std::string& data) {
-    return natsConnection_PublishString(nc_, subject.c_str(), data.c_str()) == NATS_OK &&
-           natsConnection_Flush(nc_) == NATS_OK;
-  }
-  // The next message's payload, or nullopt after `timeout_ms`.
-  std::optional<std::string> Next(int timeout_ms = 2000) {
-    natsMsg* msg = nullptr;
-    if (sub_ == nullptr || natsSubscription_NextMsg(&msg, sub_, timeout_ms) != NATS_OK)
-      return std::nullopt;
-    std::string data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
-    natsMsg_Destroy(msg);
-    return data;
-  }
-
- private:
-  explicit Client(natsConnection* nc) : nc_(nc) {}
-  natsConnection* nc_;
-  natsSubscription* sub_ = nullptr;
-};
-
-struct CtlResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
 
 class ManagedE2eTest : public ::testing::Test {
  protected:
@@ -169,7 +93,7 @@ class ManagedE2eTest : public ::testing::Test {
   }
 
   void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ + "/" + name, std::ios::trunc) << text;
+    WriteText(dir_ + "/" + name, text);
   }
   std::string ControlAddress() const { return absl::StrCat("127.0.0.1:", control_port_); }
 
@@ -213,40 +137,8 @@ class ManagedE2eTest : public ::testing::Test {
 
   // Runs latticectl (admin commands over gRPC) to completion.
   CtlResult Ctl(std::vector<std::string> args, const std::string& token = kToken) {
-    std::vector<std::string> argv = {Runfile("tools/latticectl/latticectl"), "--server",
-                                     ControlAddress()};
-    if (!token.empty()) {
-      argv.push_back("--token");
-      argv.push_back(token);
-    }
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string log = absl::StrCat(dir_, "/ctl.", ++ctl_runs_, ".out");
-    CtlResult result;
-    auto child = ChildProcess::Spawn(argv, log);
-    if (!child.ok())
-      return result;
-    absl::StatusOr<int> status = child->WaitExit(kWait);
-    if (status.ok())
-      result.exit_code = testutil::ExitCode(*status);
-    result.output = ReadText(log);
-    return result;
-  }
-
-  // A creds file for a new user of `account`, signed by the account key (pre-signed accounts).
-  static std::string UserCreds(const nkeys::KeyPair& account, const std::string& name,
-                               int64_t iat = 0, std::string* user_key = nullptr) {
-    nkeys::KeyPair user = NewKey(nkeys::KeyType::kUser);
-    auto claims = jwt::NewUserClaims(*nkeys::UserPublicKey::FromKey(user.public_key()));
-    claims.std.name = name;
-    if (user_key != nullptr)
-      *user_key = user.public_key().str();
-    std::string token =
-        iat == 0 ? *jwt::Encode(claims, account) : *jwt::Encode(claims, account, iat);
-    return absl::StrCat("-----BEGIN NATS USER JWT-----\n", token,
-                        "\n------END NATS USER JWT------\n\n"
-                        "-----BEGIN USER NKEY SEED-----\n",
-                        std::string(user.EncodedSeed().view()),
-                        "\n------END USER NKEY SEED------\n");
+    return RunLatticectl(ControlAddress(), token, args,
+                         absl::StrCat(dir_, "/ctl.", ++ctl_runs_, ".out"));
   }
 
   // Connects to `port`, retrying until the account has reached that server.

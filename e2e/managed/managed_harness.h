@@ -1,0 +1,66 @@
+// Shared helpers of the managed-deployment e2e tests: runfiles, files, creds, latticectl runs
+// and a libnats client that never reconnects (so a server-side close is final and visible).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nats/nats.h>
+
+#include "common/nkeys/nkeys.h"
+
+namespace lattice::managed_e2e {
+
+// Every "eventually" in these suites polls with this bound (never asserted as a time).
+inline constexpr auto kWait = std::chrono::seconds(30);
+
+// Path of `path` in this test's runfiles ("accountd/accountd").
+std::string Runfile(const std::string& path);
+std::string ReadText(const std::string& path);
+void WriteText(const std::string& path, const std::string& text);
+nkeys::KeyPair NewKey(nkeys::KeyType type);
+
+// A creds file (text) for a new user of `account`, signed by the account key (pre-signed
+// accounts). `iat` 0 = now; `user_key` receives the user's public key.
+std::string UserCreds(const nkeys::KeyPair& account, const std::string& name, int64_t iat = 0,
+                      std::string* user_key = nullptr);
+
+struct CtlResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs the real latticectl (admin commands over gRPC) to completion: `--server servers --token
+// token args...` (no --token when empty); its output lands in `log_path` too.
+CtlResult RunLatticectl(const std::string& servers, const std::string& token,
+                        const std::vector<std::string>& args, const std::string& log_path);
+
+// The revision in latticectl's "applied at revision N" line, 0 when absent.
+uint64_t AppliedRevision(const std::string& output);
+
+// A libnats connection that never reconnects, so a server-side close is final. Thread: test.
+class Client {
+ public:
+  // Connects with a creds file; nullptr (and the error text in `error`) when refused.
+  static std::unique_ptr<Client> Connect(int port, const std::string& creds, std::string* error);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool Closed() { return natsConnection_IsClosed(nc_); }
+  bool Subscribe(const std::string& subject);
+  bool Publish(const std::string& subject, const std::string& data);
+  // The next message's payload, or nullopt after `timeout_ms`.
+  std::optional<std::string> Next(int timeout_ms = 2000);
+
+ private:
+  explicit Client(natsConnection* nc) : nc_(nc) {}
+  natsConnection* nc_;
+  natsSubscription* sub_ = nullptr;
+};
+
+}  // namespace lattice::managed_e2e
