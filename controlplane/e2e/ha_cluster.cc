@@ -58,9 +58,8 @@ int HaCluster::AddJoiner() {
 }
 
 void HaCluster::Rejoin(int i) {
-  // A fresh Raft port too: a leader that knew the removed id at the old address failed to reach a
-  // new id there (libraft NOCONNECTION on promotion; see controlplane/replication/README.md).
-  raft_ports_[i] = testutil::FreePortOrDie();
+  // Same admin and Raft addresses, new id (see controlplane/replication/README.md, "Wiped data
+  // directory").
   ids_[i] = next_id_++;
   joiner_[i] = true;
 }
@@ -111,8 +110,13 @@ std::vector<std::string> HaCluster::Args(int i) const {
                                    "--raft-listen",
                                    absl::StrCat("127.0.0.1:", raft_ports_[i]),
                                    "--peers",
-                                   peers,
-                                   "--bootstrap"};
+                                   peers};
+  // Only the initial voters bootstrap. A joiner started with --bootstrap would write its own
+  // one-member configuration as entry 1 of term 1, the same index and term as the group's
+  // bootstrap entry, so Raft's log matching cannot tell them apart (see
+  // controlplane/replication/README.md, "Wiped data directory").
+  if (!joiner_[i])
+    args.push_back("--bootstrap");
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   return args;
 }

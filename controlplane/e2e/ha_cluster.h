@@ -43,7 +43,7 @@ class HaCluster {
   // Membership (owner thread, no concurrent Put): AddJoiner allocates ports for a new replica
   // (index size(), the next unused id) that starts without --bootstrap and knows only itself;
   // start it with Restart after `latticectl replicas add`. Rejoin gives the stopped replica i a
-  // new, unused id and a new Raft port and makes it a joiner (the wiped-data-dir recovery path).
+  // new, unused id at the same addresses and makes it a joiner (the wiped-data-dir recovery path).
   int AddJoiner();
   void Rejoin(int i);
   uint64_t replica_id(int i) const { return ids_[i]; }

@@ -1,7 +1,8 @@
 // End-to-end replica set with real lattice-control processes: writes and NodeSync streams sent to
 // a follower are served through the leader; `latticectl replicas add/remove` grows and shrinks the
 // group (the added replica catches up), the leader is killed and writes continue, and a replica
-// whose data directory was wiped rejoins under a new id. Every wait is a poll with a deadline.
+// whose data directory was wiped rejoins under a new id at its old addresses. Every wait is a
+// poll with a deadline.
 #include <signal.h>
 
 #include <chrono>
@@ -198,23 +199,20 @@ TEST_F(HaMembershipE2eTest, ReplicasAddedAndRemovedThroughLatticectlAndWipedRepl
   EXPECT_TRUE(new_leader == follower || new_leader == fourth) << new_leader;
 
   // The old leader lost its disk: it must not come back under its old id (its vote and log are
-  // gone). Remove the old id, restart it empty under a new id, add it: it catches up.
+  // gone). Remove the old id, restart it empty under a new id at the same admin and Raft
+  // addresses (the leader's transport still dials the removed id there), add it: it catches up.
   const uint64_t old_id = cluster_->replica_id(leader);
+  const std::string raft_address = cluster_->raft_address(leader);
   cluster_->Wipe(leader);
   cluster_->Rejoin(leader);
+  ASSERT_EQ(cluster_->raft_address(leader), raft_address);
   Output rm_old = Ctl(new_leader, {"replicas", "remove", std::to_string(old_id)});
   ASSERT_EQ(rm_old.exit_code, 0) << rm_old.err << rm_old.out;
   ASSERT_TRUE(cluster_->Restart(leader).ok());
-  // libraft may give up on the first promotion while the new process's transport warms up
-  // (NOCONNECTION): adding again is idempotent and resumes with the promotion.
-  Output rejoined;
-  EXPECT_TRUE(Eventually([&] {
-    rejoined = Ctl(new_leader,
-                   {"replicas", "add", std::to_string(cluster_->replica_id(leader)),
-                    cluster_->raft_address(leader), "--admin", cluster_->admin_address(leader)});
-    return rejoined.exit_code == 0;
-  })) << rejoined.err
-      << rejoined.out << cluster_->log(leader);
+  Output rejoined =
+      Ctl(new_leader, {"replicas", "add", std::to_string(cluster_->replica_id(leader)),
+                       raft_address, "--admin", cluster_->admin_address(leader)});
+  ASSERT_EQ(rejoined.exit_code, 0) << rejoined.err << rejoined.out << cluster_->log(leader);
   names.insert("after-rejoin");
   revision = MustPut("after-rejoin");
   for (int i : {follower, fourth, leader})
