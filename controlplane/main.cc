@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 
 #include "common/base/log.h"
 #include "controlplane/accounts/key_vault.h"
@@ -43,7 +44,11 @@ constexpr char kUsage[] =
     "AddReplica starts without --bootstrap.\n"
     "Credentials: tokens from --tokens-file (\"name token\" lines) and/or the\n"
     "LATTICE_CONTROL_TOKEN environment variable (actor \"env\"), and/or client certificates\n"
-    "signed by --client-ca. Without any of them the server refuses to start.\n";
+    "signed by --client-ca. Without any of them the server refuses to start.\n"
+    "  --read-only ACTOR,...   actors limited to reads (\"token:NAME\", \"cert:CN\")\n"
+    "  --replica-names CN,...  client-certificate names of the replicas, trusted to forward a\n"
+    "                          caller's certificate identity (default with --replica-id and\n"
+    "                          --client-ca: the common name of --tls-cert)\n";
 
 struct Flags {
   std::string data_dir;
@@ -57,6 +62,8 @@ struct Flags {
   std::string peers;
   std::string advertise;
   std::string election_timeout_ms;
+  std::string read_only;
+  std::string replica_names;
   bool bootstrap = false;
   api::ServerOptions server;
 };
@@ -77,6 +84,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       {"--peers", &flags->peers},
       {"--advertise", &flags->advertise},
       {"--election-timeout-ms", &flags->election_timeout_ms},
+      {"--read-only", &flags->read_only},
+      {"--replica-names", &flags->replica_names},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -241,7 +250,21 @@ int Run(int argc, char** argv) {
     LATTICE_LOG(kFatal) << "key vault: " << vault.status().message();
     return 1;
   }
-  api::Authenticator auth(std::move(tokens), mtls);
+  api::AuthPolicy policy;
+  for (absl::string_view actor : absl::StrSplit(flags.read_only, ',', absl::SkipEmpty()))
+    policy.read_only.insert(std::string(actor));
+  for (absl::string_view name : absl::StrSplit(flags.replica_names, ',', absl::SkipEmpty()))
+    policy.replica_names.insert(std::string(name));
+  if (replicated && mtls && flags.replica_names.empty() && !flags.server.tls_cert_file.empty()) {
+    // Replicas forward with their own certificate: by default, this one's name.
+    auto own = api::CertificateCommonName(flags.server.tls_cert_file);
+    if (!own.ok()) {
+      LATTICE_LOG(kFatal) << "--tls-cert: " << own.status().message();
+      return 1;
+    }
+    policy.replica_names.insert(*own);
+  }
+  api::Authenticator auth(std::move(tokens), mtls, std::move(policy));
 
   // Block the stop signals before gRPC and Raft start their threads, then wait for one here.
   sigset_t stop;

@@ -20,14 +20,21 @@ namespace {
 // Writes on a replicated control plane first pass the leader's once-per-term barrier. On a
 // follower the call is forwarded to the leader (answered with the leader's outcome), or refused
 // with the leader hint when it cannot be.
-#define LATTICE_API_WRITE_FENCE(Method)                                                   \
-  if (replication_ != nullptr) {                                                          \
-    if (absl::Status fence = replication_->WriteFence(); !fence.ok()) {                   \
-      if (forwarder_ == nullptr)                                                          \
-        return ToGrpc(fence);                                                             \
-      return forwarder_->Unary(ctx, ToGrpc(fence), &v1::Admin::Stub::Method, *req, resp); \
-    }                                                                                     \
+#define LATTICE_API_WRITE_FENCE(Method)                                                          \
+  LATTICE_API_AUTHORIZE_WRITE(actor);                                                            \
+  if (replication_ != nullptr) {                                                                 \
+    if (absl::Status fence = replication_->WriteFence(); !fence.ok()) {                          \
+      if (forwarder_ == nullptr)                                                                 \
+        return ToGrpc(fence);                                                                    \
+      return forwarder_->Unary(ctx, actor, ToGrpc(fence), &v1::Admin::Stub::Method, *req, resp); \
+    }                                                                                            \
   }
+
+// Writes need an actor that may write (checked on the replica the caller reached and again on
+// the leader a write is forwarded to).
+#define LATTICE_API_AUTHORIZE_WRITE(actor)                                \
+  if (absl::Status allowed = auth_->AuthorizeWrite(actor); !allowed.ok()) \
+  return ToGrpc(allowed)
 
 // Serves a read locally: with "lattice-read: linearizable" first passes the replication read
 // fence; the revision the read starts from goes out as trailing metadata "lattice-revision".
@@ -256,6 +263,7 @@ grpc::Status AdminService::ListReplicas(grpc::ServerContext* ctx, const v1::List
 grpc::Status AdminService::AddReplica(grpc::ServerContext* ctx, const v1::AddReplicaRequest* req,
                                       v1::ListReplicasResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_AUTHORIZE_WRITE(actor);
   if (replication_ == nullptr)
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "this control plane is not replicated");
@@ -265,7 +273,7 @@ grpc::Status AdminService::AddReplica(grpc::ServerContext* ctx, const v1::AddRep
   if (!added.ok()) {
     if (forwarder_ == nullptr)
       return ToGrpc(added);
-    return forwarder_->Unary(ctx, ToGrpc(added), &v1::Admin::Stub::AddReplica, *req, resp);
+    return forwarder_->Unary(ctx, actor, ToGrpc(added), &v1::Admin::Stub::AddReplica, *req, resp);
   }
   return Copy(replication_->ListReplicas(), resp);
 }
@@ -274,6 +282,7 @@ grpc::Status AdminService::RemoveReplica(grpc::ServerContext* ctx,
                                          const v1::RemoveReplicaRequest* req,
                                          v1::ListReplicasResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
+  LATTICE_API_AUTHORIZE_WRITE(actor);
   if (replication_ == nullptr)
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "this control plane is not replicated");
@@ -282,7 +291,8 @@ grpc::Status AdminService::RemoveReplica(grpc::ServerContext* ctx,
   if (!removed.ok()) {
     if (forwarder_ == nullptr)
       return ToGrpc(removed);
-    return forwarder_->Unary(ctx, ToGrpc(removed), &v1::Admin::Stub::RemoveReplica, *req, resp);
+    return forwarder_->Unary(ctx, actor, ToGrpc(removed), &v1::Admin::Stub::RemoveReplica, *req,
+                             resp);
   }
   return Copy(replication_->ListReplicas(), resp);
 }

@@ -40,5 +40,29 @@ TEST(Authenticator, TokensFile) {
   EXPECT_FALSE(Authenticator::LoadTokensFile(path + ".missing").ok());
 }
 
+TEST(Authenticator, OnlyAReplicaCertificateSpeaksForAForwardedCaller) {
+  Authenticator auth({}, true, {.read_only = {"cert:bob"}, .replica_names = {"replica"}});
+  const std::string alice = "cert:alice";
+  const std::string token = "token:ops";
+  const std::string bare = "cert:";
+  EXPECT_EQ(auth.CertificateActor("replica", &alice), "cert:alice");
+  EXPECT_EQ(auth.CertificateActor("replica", nullptr), "cert:replica");
+  EXPECT_EQ(auth.CertificateActor("bob", &alice), "cert:bob");
+  // Token identities are never taken on a replica's word (tokens are forwarded themselves).
+  EXPECT_EQ(auth.CertificateActor("replica", &token), "cert:replica");
+  EXPECT_EQ(auth.CertificateActor("replica", &bare), "cert:replica");
+  const std::string huge = "cert:" + std::string(300, 'x');
+  EXPECT_EQ(auth.CertificateActor("replica", &huge), "cert:replica");
+}
+
+TEST(Authenticator, ReadOnlyActorsMayNotWrite) {
+  Authenticator auth({}, true, {.read_only = {"cert:bob", "token:viewer"}});
+  EXPECT_TRUE(auth.AuthorizeWrite("cert:alice").ok());
+  EXPECT_EQ(auth.AuthorizeWrite("cert:bob").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(auth.AuthorizeWrite("token:viewer").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Authenticator::ForwardedIdentity("cert:alice"), "cert:alice");
+  EXPECT_EQ(Authenticator::ForwardedIdentity("token:ops"), "");
+}
+
 }  // namespace
 }  // namespace lattice::api

@@ -13,13 +13,17 @@ std::string LeaderForwarder::Target(const grpc::ServerContext& ctx, const grpc::
   return local.error_details();
 }
 
-std::unique_ptr<grpc::ClientContext> LeaderForwarder::Prepare(const grpc::ServerContext& ctx) {
+std::unique_ptr<grpc::ClientContext> LeaderForwarder::Prepare(const grpc::ServerContext& ctx,
+                                                              const std::string& actor) {
   std::unique_ptr<grpc::ClientContext> out = grpc::ClientContext::FromServerContext(ctx);
   for (const auto& [key, value] : ctx.client_metadata()) {
     if (key == "authorization" || key == "lattice-read")
       out->AddMetadata(std::string(key.data(), key.size()),
                        std::string(value.data(), value.size()));
   }
+  // The caller's own kForwardedForHeader is never copied: only what this replica verified.
+  if (std::string identity = Authenticator::ForwardedIdentity(actor); !identity.empty())
+    out->AddMetadata(kForwardedForHeader, identity);
   out->AddMetadata(kForwardedHeader, "1");
   return out;
 }

@@ -12,6 +12,7 @@
 #include "grpcpp/server_context.h"
 
 #include "common/base/mutex.h"
+#include "controlplane/api/auth.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
@@ -34,17 +35,20 @@ class LeaderForwarder {
   // the call was not itself forwarded; empty otherwise (answer `local`).
   static std::string Target(const grpc::ServerContext& ctx, const grpc::Status& local);
 
-  // A client context for a call to the leader on behalf of `ctx`'s caller: its credentials
-  // (authorization metadata), its deadline and cancellation (a cancelled or shut-down server call
-  // cancels the forwarded one), and the forwarded marker.
-  static std::unique_ptr<grpc::ClientContext> Prepare(const grpc::ServerContext& ctx);
+  // A client context for a call to the leader on behalf of `ctx`'s caller, authenticated here as
+  // `actor`: its bearer token (authorization metadata) or, for a certificate caller, its identity
+  // in kForwardedForHeader (the leader trusts that only from a replica's certificate); its
+  // deadline and cancellation (a cancelled or shut-down server call cancels the forwarded one),
+  // and the forwarded marker.
+  static std::unique_ptr<grpc::ClientContext> Prepare(const grpc::ServerContext& ctx,
+                                                      const std::string& actor);
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);
 
   // Forwards a unary Admin call refused locally with `local`. Answers the leader's outcome, or
   // `local` (the leader hint) when the leader cannot be reached.
   template <typename Request, typename Response>
-  grpc::Status Unary(grpc::ServerContext* ctx, const grpc::Status& local,
+  grpc::Status Unary(grpc::ServerContext* ctx, const std::string& actor, const grpc::Status& local,
                      grpc::Status (v1::Admin::Stub::*method)(grpc::ClientContext*, const Request&,
                                                              Response*),
                      const Request& req, Response* resp) {
@@ -52,7 +56,7 @@ class LeaderForwarder {
     if (target.empty())
       return local;
     v1::Admin::Stub stub(Channel(target));
-    std::unique_ptr<grpc::ClientContext> client = Prepare(*ctx);
+    std::unique_ptr<grpc::ClientContext> client = Prepare(*ctx, actor);
     grpc::Status forwarded = (stub.*method)(client.get(), req, resp);
     if (forwarded.error_code() == grpc::StatusCode::UNAVAILABLE &&
         forwarded.error_details().empty())

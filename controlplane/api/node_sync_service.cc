@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "common/base/log.h"
@@ -10,6 +12,13 @@
 #include "controlplane/topology/topology_rules.h"
 
 namespace lattice::api {
+namespace {
+
+// How often a relay checks whether the leader it relays to still leads (a ListReplicas: one
+// round trip to the Raft loop). Failover itself takes over a second.
+constexpr std::chrono::milliseconds kLeaderWatchPeriod(100);
+
+}  // namespace
 
 grpc::Status NodeSyncService::Sync(
     grpc::ServerContext* ctx,
@@ -17,6 +26,9 @@ grpc::Status NodeSyncService::Sync(
   absl::StatusOr<std::string> actor = auth_->Authenticate(*ctx);
   if (!actor.ok())
     return ToGrpc(actor.status());
+  // Registering, ACKing and going DOWN are writes.
+  if (absl::Status allowed = auth_->AuthorizeWrite(*actor); !allowed.ok())
+    return ToGrpc(allowed);
   v1::NodeMessage first;
   if (!stream->Read(&first))
     return grpc::Status::OK;
@@ -42,7 +54,7 @@ grpc::Status NodeSyncService::Sync(
     const std::string target =
         forwarder_ == nullptr ? std::string() : LeaderForwarder::Target(*ctx, local);
     if (!target.empty())
-      return Proxy(ctx, stream, first, target, local);
+      return Proxy(ctx, *actor, stream, first, target, local);
     return local;
   }
   LATTICE_LOG(kInfo) << "node " << reg.node_id() << " (cluster " << reg.cluster()
@@ -128,10 +140,11 @@ grpc::Status NodeSyncService::Sync(
 }
 
 grpc::Status NodeSyncService::Proxy(
-    grpc::ServerContext* ctx, grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream,
+    grpc::ServerContext* ctx, const std::string& actor,
+    grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream,
     const v1::NodeMessage& first, const std::string& target, const grpc::Status& local) {
   v1::NodeSync::Stub stub(forwarder_->Channel(target));
-  std::unique_ptr<grpc::ClientContext> client = LeaderForwarder::Prepare(*ctx);
+  std::unique_ptr<grpc::ClientContext> client = LeaderForwarder::Prepare(*ctx, actor);
   std::unique_ptr<grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>> upstream =
       stub.Sync(client.get());
   v1::ControlMessage message;
@@ -143,6 +156,27 @@ grpc::Status NodeSyncService::Proxy(
   }
   LATTICE_LOG(kInfo) << "node " << first.register_().node_id()
                      << ": stream relayed to the leader at " << target;
+  // Leadership watch: polls this replica's view of the leader while the relay runs.
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool relay_over = false;  // guarded by watch_mu
+  std::string moved_to;     // guarded by watch_mu
+  std::thread watcher;
+  if (replication_ != nullptr) {
+    watcher = std::thread([&] {
+      std::unique_lock<std::mutex> lock(watch_mu);
+      while (!watch_cv.wait_for(lock, kLeaderWatchPeriod, [&] { return relay_over; })) {
+        lock.unlock();
+        std::string now_leading = LeaderMovedFrom(target);
+        lock.lock();
+        if (!now_leading.empty()) {
+          moved_to = std::move(now_leading);
+          client->TryCancel();  // ends the upstream; the relay loop below returns
+          return;
+        }
+      }
+    });
+  }
   std::atomic<bool> node_done{false};
   std::thread relay_up([&] {
     v1::NodeMessage up;
@@ -161,10 +195,33 @@ grpc::Status NodeSyncService::Proxy(
   if (!node_done)
     ctx->TryCancel();  // the leader's side ended first: unblock the node reader
   relay_up.join();
+  {
+    std::lock_guard<std::mutex> lock(watch_mu);
+    relay_over = true;
+  }
+  watch_cv.notify_all();
+  if (watcher.joinable())
+    watcher.join();
   grpc::Status status = upstream->Finish();
+  if (!moved_to.empty()) {
+    LATTICE_LOG(kInfo) << "node " << first.register_().node_id() << ": relay to " << target
+                       << " ended: the leader is now at " << moved_to;
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the control-plane leader changed",
+                        moved_to);
+  }
   LATTICE_LOG(kInfo) << "node " << first.register_().node_id() << ": relayed stream closed ("
                      << status.error_message() << ")";
   return status;
+}
+
+std::string NodeSyncService::LeaderMovedFrom(const std::string& target) {
+  absl::StatusOr<v1::ListReplicasResponse> replicas = replication_->ListReplicas();
+  if (!replicas.ok() || replicas->leader_id() == 0)
+    return "";  // no leader known: keep relaying (the relayed leader may still be it)
+  const std::string& leader = replicas->leader_admin_address();
+  if (replicas->leader_id() == replicas->answered_by())
+    return leader.empty() ? std::string("this replica") : leader;
+  return !leader.empty() && leader != target ? leader : "";
 }
 
 }  // namespace lattice::api

@@ -9,6 +9,7 @@
 #include "common/base/mutex.h"
 #include "controlplane/api/auth.h"
 #include "controlplane/api/leader_forwarder.h"
+#include "controlplane/api/replication.h"
 #include "controlplane/frontend/frontend.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
@@ -22,9 +23,12 @@ class NodeSyncService final : public v1::NodeSync::Service {
  public:
   // `forwarder` (replicated mode, may be null): a follower that cannot register a node proxies
   // the whole stream to the leader instead (registration, ACKs and DOWN are leader writes).
+  // `replication` (with `forwarder`): a relay ends as soon as this replica learns that the
+  // leader it relays to no longer leads (another replica does, or this one), so the node
+  // reconnects at once instead of waiting on a dead or deposed leader.
   NodeSyncService(frontend::Frontend* frontend, const Authenticator* auth,
-                  LeaderForwarder* forwarder = nullptr)
-      : frontend_(frontend), auth_(auth), forwarder_(forwarder) {}
+                  LeaderForwarder* forwarder = nullptr, Replication* replication = nullptr)
+      : frontend_(frontend), auth_(auth), forwarder_(forwarder), replication_(replication) {}
 
   // Protocol: node sends Register; server answers Registered, then an AccountsBundle and a
   // Topology, and again whenever their versions change. The node answers each push with an
@@ -34,16 +38,22 @@ class NodeSyncService final : public v1::NodeSync::Service {
                     grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream) override;
 
  private:
-  // Relays the stream, starting with `first`, to the leader at `target` until either side ends;
-  // `local` (the refusal with the leader hint) when the leader cannot be reached.
-  grpc::Status Proxy(grpc::ServerContext* ctx,
+  // Relays the stream, starting with `first`, to the leader at `target` until either side ends
+  // or the leader moves; `local` (the refusal with the leader hint) when the leader cannot be
+  // reached.
+  grpc::Status Proxy(grpc::ServerContext* ctx, const std::string& actor,
                      grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream,
                      const v1::NodeMessage& first, const std::string& target,
                      const grpc::Status& local);
 
+  // The admin address of the replica that leads now when that is not `target` (this replica's
+  // own when it leads); "" while `target` still leads or no leader is known.
+  std::string LeaderMovedFrom(const std::string& target);
+
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
   LeaderForwarder* const forwarder_;
+  Replication* const replication_;
   Mutex mu_;
   uint64_t next_session_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<std::string, uint64_t> sessions_ ABSL_GUARDED_BY(mu_);  // node id -> latest session

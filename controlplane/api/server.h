@@ -43,7 +43,7 @@ class ControlServer {
       : frontend_(frontend),
         forwarder_(std::move(forwarder)),
         admin_(frontend, auth, replication, forwarder_.get()),
-        node_sync_(frontend, auth, forwarder_.get()) {}
+        node_sync_(frontend, auth, forwarder_.get(), replication) {}
 
   frontend::Frontend* frontend_;
   std::unique_ptr<LeaderForwarder> forwarder_;  // replicated mode only
