@@ -167,8 +167,13 @@ int Run(int argc, char** argv) {
     std::printf("lattice-node: configuration is valid\n");
     return 0;
   }
+  ConfigureLogging(command_line->options);
+  if (agent_config->has_value()) {
+    // A managed node holds its last-known-good accounts before the port opens, so the first
+    // clients after a restart are not refused while the agent starts (control plane up or not).
+    agent::PreloadSavedAccounts(**agent_config, &command_line->options);
+  }
   const options::Options& opts = command_line->options;
-  ConfigureLogging(opts);
 
   // Every thread inherits this mask; the signal thread below is the only one that takes them.
   sigset_t signals;

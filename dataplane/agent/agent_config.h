@@ -39,8 +39,9 @@ struct AgentConfig {
   std::vector<std::string> gateway_urls;
   std::vector<std::string> leaf_urls;
   std::string version = "lattice-node";
-  // Reconnect backoff: doubles from initial to max after each failed attempt; reset once
-  // registered. Every attempt moves to the next address (round robin).
+  // Reconnect backoff (ReconnectPolicy): every attempt moves to the next address (round
+  // robin); failed attempts within one sweep of the list follow each other at once, and after
+  // a whole sweep failed the pause doubles from initial to max; reset once registered.
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
   // A replica that accepts the connection but sends no Registered within this time is

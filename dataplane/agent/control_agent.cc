@@ -1,7 +1,6 @@
 // ControlAgent: NodeSync session loop with failover, verification, persistence and ACK/NACK.
 #include "dataplane/agent/control_agent.h"
 
-#include <algorithm>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +11,7 @@
 #include "common/base/log.h"
 #include "common/base/status_macros.h"
 #include "common/jwt/claims.h"
+#include "dataplane/agent/reconnect_policy.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
 namespace lattice::agent {
@@ -199,25 +199,21 @@ void ControlAgent::LoadLastKnownGood() {
 }
 
 void ControlAgent::Run() {
-  const size_t count = config_.control_addresses.size();
   std::minstd_rand jitter(std::random_device{}());
-  std::chrono::milliseconds backoff = config_.initial_backoff;
-  for (size_t attempt = 0; !stopping(); ++attempt) {
-    const std::string& address = config_.control_addresses[attempt % count];
-    const bool registered = RunSession(address);
-    if (registered) {
-      backoff = config_.initial_backoff;
-    } else {
+  ReconnectPolicy policy(config_.control_addresses.size(), config_.initial_backoff,
+                         config_.max_backoff);
+  while (!stopping()) {
+    const bool registered = RunSession(config_.control_addresses[policy.index()]);
+    if (!registered) {
       MutexLock lock(&mu_);
       ++status_.failed_attempts;
     }
-    // Sleep between half and all of the backoff so restarted nodes do not reconnect in step.
-    const auto half = backoff.count() / 2;
+    // Sleep between half and all of the pause so restarted nodes do not reconnect in step.
+    const int64_t pause = policy.Next(registered).count();
+    const int64_t half = pause / 2;
     const std::chrono::milliseconds delay(half + static_cast<int64_t>(jitter() % (half + 1)));
-    if (!SleepUnlessStopped(delay))
+    if (delay.count() > 0 ? !SleepUnlessStopped(delay) : stopping())
       break;
-    if (!registered)
-      backoff = std::min(backoff * 2, config_.max_backoff);
   }
 }
 

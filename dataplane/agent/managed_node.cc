@@ -8,6 +8,10 @@
 
 #include "common/base/log.h"
 #include "common/base/status_macros.h"
+#include "common/jwt/claims.h"
+#include "dataplane/agent/bundle.h"
+#include "dataplane/agent/bundle_store.h"
+#include "dataplane/operator/operator_trust.h"
 
 namespace lattice::agent {
 namespace {
@@ -114,6 +118,49 @@ absl::Status ApplyManagedOptions(const AgentFlags& flags, options::Options* opts
         opts->resolver));
   }
   return absl::OkStatus();
+}
+
+size_t PreloadSavedAccounts(const AgentConfig& config, options::Options* opts) {
+  // A preload the server finds expired fails its start; one that expires later is dropped by
+  // the agent's own verification at Start (the stored bundle is checked again there).
+  constexpr int64_t kExpiryMarginSeconds = 60;
+  if (config.state_dir.empty())
+    return 0;
+  absl::StatusOr<BundleStore> store = BundleStore::Open(config.state_dir);
+  if (!store.ok()) {
+    LATTICE_LOG(kWarn) << "state dir: " << store.status();
+    return 0;
+  }
+  absl::StatusOr<v1::AccountsBundle> saved = store->LoadAccounts();
+  if (!saved.ok()) {
+    if (!absl::IsNotFound(saved.status())) {
+      LATTICE_LOG(kWarn) << "stored accounts not preloaded: " << saved.status();
+    }
+    return 0;
+  }
+  const int64_t now = jwt::NowSeconds();
+  // The operator the server is about to trust (a bare or decorated JWT, file or inline).
+  absl::StatusOr<operator_mode::OperatorTrust> trust =
+      operator_mode::OperatorTrust::FromOptionValues(opts->operators, opts->system_account, now);
+  if (!trust.ok() || trust->operators().size() != 1)
+    return 0;  // the server's start reports what is wrong with the operator
+  absl::StatusOr<TrustedOperator> trusted =
+      TrustedOperator::FromJwt(trust->operators()[0].jwt, now);
+  if (!trusted.ok())
+    return 0;
+  absl::StatusOr<AccountsBundle> verified =
+      VerifyAccountsBundle(*saved, *trusted, now + kExpiryMarginSeconds);
+  if (!verified.ok()) {
+    LATTICE_LOG(kWarn) << "stored accounts " << saved->version()
+                       << " not preloaded: " << verified.status().message();
+    return 0;
+  }
+  size_t added = 0;
+  for (const auto& [key, account] : verified->accounts)
+    added += opts->resolver_preload.emplace(key, account.jwt).second ? 1 : 0;
+  LATTICE_LOG(kInfo) << "Preloaded " << added << " accounts of " << saved->version()
+                     << " from the state dir";
+  return added;
 }
 
 absl::StatusOr<std::unique_ptr<ManagedNode>> ManagedNode::Start(

@@ -3,6 +3,7 @@
 //   LATTICE_ASSIGN_OR_RETURN(NodeArgs args, SplitNodeArgs(argc, argv));   // before parsing
 //   options::ParseCommandLine(args.argc(), args.argv()) ...
 //   if (args.managed) ApplyManagedOptions(args.agent, &opts);            // operator + MEMORY
+//   PreloadSavedAccounts(*config, &opts);       // the saved bundle, before the port opens
 //   server.Start();
 //   LATTICE_ASSIGN_OR_RETURN(auto managed, ManagedNode::Start(*config, server.operator_mode(),
 //                                                              {"nats://host:port"}));
@@ -49,6 +50,16 @@ absl::StatusOr<NodeArgs> SplitNodeArgs(int argc, const char* const* argv);
 // `--operator FILE` becomes the `operator` option when the config names none (they must agree
 // otherwise), and the resolver defaults to MEMORY (pushed accounts are stored in it).
 absl::Status ApplyManagedOptions(const AgentFlags& flags, options::Options* opts);
+
+// Static stability from the first connection: the last-known-good accounts bundle in
+// `config.state_dir`, verified against the operator `opts` names (the same checks the agent
+// makes), becomes `opts->resolver_preload`, so the server holds those accounts when its listener
+// opens instead of refusing their users until the agent has applied the bundle. Keys the
+// configuration already preloads are kept. Accounts that expire within a minute are verified as
+// expired (the whole bundle is then skipped and the agent decides, as before), so a preload
+// never turns into a start-up error. A missing, corrupt or unverifiable bundle is logged and
+// leaves `opts` unchanged; the returned count is the accounts added.
+size_t PreloadSavedAccounts(const AgentConfig& config, options::Options* opts);
 
 // The running agent of a managed node: an OperatorAgentSink over the server's OperatorMode and
 // the ControlAgent feeding it. Owned by main; `mode` must outlive it. Thread: Start/Stop from

@@ -127,12 +127,15 @@ class ManagedE2eTest : public ::testing::Test {
             "--control_token_file",
             dir_ + "/token"};
   }
-  void StartNode() {
+  // Starts lattice-node; waits for "Server is ready" unless `wait_ready` is false.
+  void StartNode(bool wait_ready = true) {
     auto node =
         ChildProcess::Spawn(NodeArgs(), absl::StrCat(dir_, "/node.", ++node_starts_, ".log"));
     ASSERT_TRUE(node.ok()) << node.status();
     node_.emplace(*std::move(node));
-    ASSERT_TRUE(testutil::WaitForLog(*node_, "Server is ready", kWait)) << node_->Log();
+    if (wait_ready) {
+      ASSERT_TRUE(testutil::WaitForLog(*node_, "Server is ready", kWait)) << node_->Log();
+    }
   }
 
   // Runs latticectl (admin commands over gRPC) to completion.
@@ -301,10 +304,19 @@ TEST_F(ManagedE2eTest, AccountsUsersLimitsRevocationAndStaticStability) {
   for (int port : {nats_port_, node_port_})
     ExpectExchange(port, alice, "after.death");
 
-  // A node restarted while the control plane is down serves from its on-disk bundle.
+  // A node restarted while the control plane is down serves from its on-disk bundle, from the
+  // first connection on: the client connects the moment the port accepts TCP, without retrying
+  // (the saved accounts are preloaded before the listener opens).
   EXPECT_EQ(testutil::ExitCode(node_->Terminate(kWait)), 0) << node_->Log();
   survivor.reset();
-  StartNode();
+  StartNode(/*wait_ready=*/false);
+  ASSERT_TRUE(testutil::WaitForTcp(node_port_, kWait)) << node_->Log();
+  std::string first_error;
+  EXPECT_NE(Client::Connect(node_port_, alice, &first_error), nullptr)
+      << "first CONNECT after the restart: " << first_error << "\n"
+      << node_->Log();
+  ASSERT_TRUE(testutil::WaitForLog(*node_, "Server is ready", kWait)) << node_->Log();
+  EXPECT_NE(node_->Log().find("Preloaded"), std::string::npos) << node_->Log();
   EXPECT_NE(node_->Log().find("from the state dir"), std::string::npos) << node_->Log();
   ExpectExchange(node_port_, alice, "restarted");
   EXPECT_EQ(Client::Connect(node_port_, dir_ + "/bob.creds", nullptr), nullptr);
