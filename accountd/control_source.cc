@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -55,6 +56,7 @@ absl::Status ControlSource::Start(AccountSink* sink) {
     stopping_ = false;
   }
   thread_ = std::thread([this] { WatchLoop(); });
+  prober_ = std::thread([this] { ProbeLoop(); });
   return absl::OkStatus();
 }
 
@@ -68,6 +70,8 @@ void ControlSource::Stop() {
   wake_.notify_all();
   if (thread_.joinable())
     thread_.join();
+  if (prober_.joinable())
+    prober_.join();
 }
 
 void ControlSource::AddAuth(grpc::ClientContext* ctx) const {
@@ -119,6 +123,11 @@ absl::Status ControlSource::WatchOnce(const std::shared_ptr<grpc::Channel>& chan
     if (stopping_)
       return absl::CancelledError("stopping");
     active_ = &ctx;
+    ++session_;
+    for (size_t i = 0; i < channels_.size(); ++i) {
+      if (channels_[i] == channel)
+        active_index_ = i;
+    }
   }
   v1::WatchRequest request;
   request.set_from_revision(0);
@@ -162,6 +171,52 @@ absl::Status ControlSource::WatchOnce(const std::shared_ptr<grpc::Channel>& chan
     active_ = nullptr;
   }
   return status.ok() ? absl::UnavailableError("stream closed by the server") : status;
+}
+
+void ControlSource::ProbeLoop() {
+  std::unique_lock<std::mutex> lock(mu_.native());
+  // Reads guarded state with mu_ held through `lock` (the analysis cannot see unique_lock).
+  auto stopping = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; };
+  while (true) {
+    wake_.wait_for(lock, options_.probe_interval, stopping);
+    if (stopping())
+      return;
+    const auto [active, index, session] = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return std::make_tuple(active_ != nullptr, active_index_, session_);
+    }();
+    if (!active)
+      continue;
+    lock.unlock();
+    std::string why;
+    const bool answers = ReplicaAnswers(channels_[index], &why);
+    lock.lock();
+    // Cancel only the Watch that was probed; it may have ended (and another begun) meanwhile.
+    [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (answers || stopping_ || active_ == nullptr || session_ != session)
+        return;
+      LATTICE_LOG(kWarn) << "accountd: control replica " << options_.addresses[index]
+                         << " stopped answering (" << why << "); ending its watch";
+      active_->TryCancel();
+    }();
+  }
+}
+
+bool ControlSource::ReplicaAnswers(const std::shared_ptr<grpc::Channel>& channel,
+                                   std::string* why) const {
+  auto stub = v1::Admin::NewStub(channel);
+  grpc::ClientContext ctx;
+  AddAuth(&ctx);
+  ctx.set_deadline(std::chrono::system_clock::now() + options_.probe_timeout);
+  v1::ListReplicasResponse response;
+  grpc::Status status = stub->ListReplicas(&ctx, v1::ListReplicasRequest(), &response);
+  switch (status.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::UNAVAILABLE:
+      *why = FromGrpc(status).ToString();
+      return false;
+    default:
+      return true;  // it answered, even if only to refuse the question
+  }
 }
 
 absl::Status ControlSource::Post(const std::string& public_key, const std::string& jwt) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,13 +26,21 @@ struct ControlSourceOptions {
   std::string token;                   // bearer token for the Admin API
   std::chrono::milliseconds retry_wait{500};
   std::chrono::milliseconds write_timeout{5000};
+  // While a Watch is open, the replica is asked Admin.ListReplicas every `probe_interval`; no
+  // answer within `probe_timeout` (a stopped, hung or black-holed replica, whose idle stream
+  // would otherwise look alive for as long as its TCP connection does) ends the Watch, and the
+  // next replica is tried. Answers that say nothing about liveness (UNIMPLEMENTED from an older
+  // server, a token without that right) keep the Watch.
+  std::chrono::milliseconds probe_interval{2000};
+  std::chrono::milliseconds probe_timeout{3000};
 };
 
 // Runs `Admin.Watch(from_revision=0, kinds=["account"])` on a background thread: the backlog up
 // to the `synced` marker is the current state (one event per live account), delivered as one
 // snapshot, and every later event as an upsert or delete (tombstoned accounts are deletes).
 // When the stream breaks it reports disconnected, waits `retry_wait` (doubling up to 16x while
-// no replica answers) and resyncs from the next replica, again by snapshot. Post is
+// no replica answers) and resyncs from the next replica, again by snapshot. A second thread
+// probes the replica of the open Watch and cancels the Watch when it stops answering. Post is
 // `Admin.PutAccount`, tried on each replica until one answers. Owned by main. Thread: Start/Stop
 // from the owner, Post from any thread; the sink is called from the watch thread only.
 class ControlSource : public AccountSource {
@@ -49,6 +58,11 @@ class ControlSource : public AccountSource {
 
  private:
   void WatchLoop();
+  // Second thread: probes the replica of the live Watch and cancels the Watch when it is gone.
+  void ProbeLoop();
+  // True when the replica behind `channel` answered (or answered in a way that says nothing
+  // about its liveness) within probe_timeout.
+  bool ReplicaAnswers(const std::shared_ptr<grpc::Channel>& channel, std::string* why) const;
   // One Watch stream against `channel` until it ends; returns why it ended. Sets `*synced`
   // once the backlog was delivered.
   absl::Status WatchOnce(const std::shared_ptr<grpc::Channel>& channel, bool* synced);
@@ -58,12 +72,15 @@ class ControlSource : public AccountSource {
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   AccountSink* sink_ = nullptr;  // set by Start before the thread runs
   std::thread thread_;
+  std::thread prober_;
 
   mutable Mutex mu_;
   std::condition_variable wake_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;  // the stream to cancel on Stop
-  std::string watching_ ABSL_GUARDED_BY(mu_);  // the replica of the live (or last) Watch
+  std::string watching_ ABSL_GUARDED_BY(mu_);     // the replica of the live (or last) Watch
+  size_t active_index_ ABSL_GUARDED_BY(mu_) = 0;  // channels_ index of active_
+  uint64_t session_ ABSL_GUARDED_BY(mu_) = 0;     // bumped per Watch, so a late probe is ignored
 };
 
 }  // namespace lattice::accountd

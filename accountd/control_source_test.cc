@@ -57,6 +57,8 @@ class FakeAdmin final : public v1::Admin::Service {
     synced.set_revision(revision);
     writer->Write(synced);
     while (!ctx->IsCancelled()) {
+      if (frozen())
+        continue;  // a stopped process sends nothing more (the loop only waits for the cancel)
       std::deque<v1::WatchEvent> batch;
       {
         std::unique_lock<std::mutex> lock(mu_.native());
@@ -87,6 +89,30 @@ class FakeAdmin final : public v1::Admin::Service {
     return grpc::Status::OK;
   }
 
+  // Alive: the replica view of a replicated control plane with a leader. Frozen (a SIGSTOPped
+  // or hung replica): no answer until the caller gives up.
+  grpc::Status ListReplicas(grpc::ServerContext* ctx, const v1::ListReplicasRequest*,
+                            v1::ListReplicasResponse* resp) override {
+    if (!Authorized(ctx))
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad token");
+    while (frozen() && !ctx->IsCancelled()) {
+      std::unique_lock<std::mutex> lock(mu_.native());
+      pushed_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    resp->set_replicated(true);
+    resp->set_leader_id(1);
+    return grpc::Status::OK;
+  }
+
+  void Freeze() {
+    MutexLock lock(&mu_);
+    frozen_ = true;
+  }
+  bool frozen() {
+    MutexLock lock(&mu_);
+    return frozen_;
+  }
+
   void Push(v1::WatchEvent event) {
     {
       MutexLock lock(&mu_);
@@ -111,6 +137,7 @@ class FakeAdmin final : public v1::Admin::Service {
   std::map<std::string, std::string> accounts_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::WatchEvent> pending_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> puts_ ABSL_GUARDED_BY(mu_);
+  bool frozen_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Records what the source delivers. Thread: the source's thread writes, the test reads.
@@ -208,6 +235,41 @@ TEST_F(ControlSourceTest, SnapshotThenChangesThenResyncAfterTheServerReturns) {
   StartServer({{"A1", "jwt-a2"}}, port);
   ASSERT_TRUE(Eventually([&] { return sink_.connected() && sink_.snapshots().size() == 2; }));
   EXPECT_THAT(sink_.snapshots()[1], ElementsAre("jwt-a2"));
+}
+
+// A replica whose process stops (its TCP connection stays up, nothing answers) is left for the
+// next one: the probe times out, the Watch is cancelled and the next replica's snapshot is used.
+TEST_F(ControlSourceTest, AReplicaThatStopsAnsweringIsLeftForTheNext) {
+  StartServer({{"A1", "jwt-a"}});
+  FakeAdmin healthy({{"A1", "jwt-a"}, {"B1", "jwt-b"}});
+  int healthy_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &healthy_port);
+  builder.RegisterService(&healthy);
+  std::unique_ptr<grpc::Server> healthy_server = builder.BuildAndStart();
+  ASSERT_NE(healthy_server, nullptr);
+
+  ControlSourceOptions options;
+  options.addresses = {"127.0.0.1:" + std::to_string(port_),
+                       "127.0.0.1:" + std::to_string(healthy_port)};
+  options.token = kToken;
+  options.retry_wait = std::chrono::milliseconds(20);
+  options.probe_interval = std::chrono::milliseconds(20);
+  options.probe_timeout = std::chrono::milliseconds(200);
+  source_ = std::make_unique<ControlSource>(std::move(options));
+  ASSERT_TRUE(source_->Start(&sink_).ok());
+  ASSERT_TRUE(Eventually([&] { return sink_.connected(); }));
+  EXPECT_THAT(sink_.snapshots(), ElementsAre(ElementsAre("jwt-a")));
+  EXPECT_THAT(source_->Describe(), HasSubstr("(watching 127.0.0.1:" + std::to_string(port_)));
+
+  admin_->Freeze();
+  ASSERT_TRUE(Eventually([&] { return sink_.snapshots().size() == 2; }));
+  EXPECT_THAT(sink_.snapshots()[1], ElementsAre("jwt-a", "jwt-b"));
+  EXPECT_THAT(source_->Describe(),
+              HasSubstr("(watching 127.0.0.1:" + std::to_string(healthy_port)));
+  source_->Stop();
+  healthy_server->Shutdown(std::chrono::system_clock::now());
+  healthy_server->Wait();
 }
 
 TEST_F(ControlSourceTest, WrongTokenNeverConnects) {

@@ -47,6 +47,13 @@ struct AgentConfig {
   // A replica that accepts the connection but sends no Registered within this time is
   // abandoned for the next one.
   std::chrono::milliseconds register_timeout{10000};
+  // While registered, the replica of the stream is asked for its replica view
+  // (Admin.ListReplicas) every probe_interval. No answer within probe_timeout (a stopped or
+  // cut-off replica, whose idle stream would otherwise look alive until gRPC keepalive notices,
+  // up to 5 min), or a leader other than the one the first probe of the stream saw (the stream
+  // is on, or relayed to, a deposed leader), ends the stream so the node registers again.
+  std::chrono::milliseconds probe_interval{2000};
+  std::chrono::milliseconds probe_timeout{3000};
 };
 
 // Raw flag values as given on the command line.

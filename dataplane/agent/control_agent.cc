@@ -12,6 +12,7 @@
 #include "common/base/status_macros.h"
 #include "common/jwt/claims.h"
 #include "dataplane/agent/reconnect_policy.h"
+#include "lattice/control/v1/admin.grpc.pb.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
 namespace lattice::agent {
@@ -43,6 +44,8 @@ absl::StatusOr<std::unique_ptr<ControlAgent>> ControlAgent::Create(AgentConfig c
     return absl::InvalidArgumentError("backoff must be positive and max >= initial");
   if (config.register_timeout.count() <= 0)
     return absl::InvalidArgumentError("register timeout must be positive");
+  if (config.probe_interval.count() <= 0 || config.probe_timeout.count() <= 0)
+    return absl::InvalidArgumentError("probe interval and timeout must be positive");
   absl::StatusOr<TrustedOperator> trusted =
       TrustedOperator::FromJwt(config.operator_jwt, jwt::NowSeconds());
   if (!trusted.ok()) {
@@ -106,6 +109,8 @@ void ControlAgent::Stop() {
     stopping_ = true;
     if (current_ != nullptr)
       current_->TryCancel();
+    if (probe_ != nullptr)
+      probe_->TryCancel();
   }
   wake_.notify_all();
   if (thread_.joinable())
@@ -130,31 +135,98 @@ bool ControlAgent::SleepUnlessStopped(std::chrono::milliseconds delay) {
   return !stopping_;
 }
 
-void ControlAgent::Watchdog() {
+// mu_ is held through `lock` except around the probe call (the analysis cannot follow a
+// unique_lock, hence ABSL_NO_THREAD_SAFETY_ANALYSIS).
+void ControlAgent::Watchdog() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  constexpr auto kNever = std::chrono::steady_clock::time_point::max();
   std::unique_lock<std::mutex> lock(mu_.native());
-  while (true) {
-    // Reads guarded state with mu_ held through `lock` (the analysis cannot see unique_lock).
-    auto pending = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return current_ != nullptr && !status_.registered &&
-             register_deadline_ != std::chrono::steady_clock::time_point::max();
-    };
-    auto wake = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return stopping_ || (pending() && std::chrono::steady_clock::now() >= register_deadline_);
-    };
-    if (pending()) {
-      wake_.wait_until(lock, register_deadline_, wake);
-    } else {
-      wake_.wait(lock, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || pending(); });
-    }
-    if ([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; }())
-      return;
-    if (wake()) {
+  uint64_t leader_session = 0;  // the stream whose leader the first answered probe recorded
+  uint64_t leader_id = 0;
+  while (!stopping_) {
+    const uint64_t session = session_;
+    if (current_ != nullptr && !status_.registered && register_deadline_ != kNever) {
+      // A stream waiting for Registered: cancel it at its deadline.
+      const auto deadline = register_deadline_;
+      wake_.wait_until(lock, deadline,
+                       [&] { return stopping_ || session_ != session || status_.registered; });
+      if (stopping_ || session_ != session || status_.registered || current_ == nullptr ||
+          std::chrono::steady_clock::now() < deadline) {
+        continue;
+      }
       LATTICE_LOG(kWarn) << "agent: " << status_.address << " did not answer Register within "
                          << config_.register_timeout.count() << " ms; trying the next replica";
       current_->TryCancel();
-      register_deadline_ = std::chrono::steady_clock::time_point::max();
+      register_deadline_ = kNever;
+      continue;
     }
+    if (current_ != nullptr && status_.registered) {
+      wake_.wait_for(lock, config_.probe_interval,
+                     [&] { return stopping_ || session_ != session; });
+      if (stopping_ || session_ != session || current_ == nullptr)
+        continue;
+      std::shared_ptr<grpc::Channel> channel = channel_;
+      lock.unlock();
+      const ProbeResult probe = Probe(channel);
+      lock.lock();
+      if (stopping_ || session_ != session || current_ == nullptr)
+        continue;
+      if (!probe.answered) {
+        LATTICE_LOG(kWarn) << "agent: " << status_.address << " stopped answering (" << probe.error
+                           << "); registering elsewhere";
+        current_->TryCancel();
+      } else if (probe.leader_id != 0 && leader_session != session) {
+        leader_session = session;
+        leader_id = probe.leader_id;
+      } else if (probe.leader_id != 0 && probe.leader_id != leader_id) {
+        LATTICE_LOG(kWarn) << "agent: the control-plane leader changed from replica " << leader_id
+                           << " to " << probe.leader_id << "; registering again";
+        current_->TryCancel();
+      }
+      continue;
+    }
+    wake_.wait(lock, [&] {
+      return stopping_ || (current_ != nullptr && session_ != session) ||
+             (current_ != nullptr && (status_.registered || register_deadline_ != kNever));
+    });
   }
+}
+
+ControlAgent::ProbeResult ControlAgent::Probe(const std::shared_ptr<grpc::Channel>& channel) {
+  ProbeResult result;
+  std::unique_ptr<v1::Admin::Stub> stub = v1::Admin::NewStub(channel);
+  grpc::ClientContext context;
+  if (!config_.credentials.bearer_token.empty())
+    context.AddMetadata("authorization", "Bearer " + config_.credentials.bearer_token);
+  context.set_deadline(std::chrono::system_clock::now() + config_.probe_timeout);
+  {
+    MutexLock lock(&mu_);
+    if (stopping_) {
+      result.answered = true;
+      return result;
+    }
+    probe_ = &context;
+  }
+  v1::ListReplicasResponse response;
+  const grpc::Status status = stub->ListReplicas(&context, v1::ListReplicasRequest(), &response);
+  {
+    MutexLock lock(&mu_);
+    probe_ = nullptr;
+  }
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      result.answered = true;
+      if (response.replicated() && response.leader_id() != 0)
+        result.leader_id = response.leader_id();
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::UNAVAILABLE:
+      result.error = status.error_message();
+      break;
+    default:
+      result.answered = true;  // a refusal (an older server, a token without the right) is alive
+      break;
+  }
+  return result;
 }
 
 void ControlAgent::LoadLastKnownGood() {
@@ -260,6 +332,8 @@ bool ControlAgent::RunSession(const std::string& address) {
     if (stopping_)
       return false;
     current_ = &context;
+    channel_ = channel;
+    ++session_;
     status_.address = address;
     register_deadline_ = std::chrono::steady_clock::now() + config_.register_timeout;
   }
@@ -273,9 +347,12 @@ bool ControlAgent::RunSession(const std::string& address) {
         registered = true;
         LATTICE_LOG(kInfo) << "agent: node " << node_id_ << " registered with " << address
                            << " at revision " << message.registered().revision();
-        MutexLock lock(&mu_);
-        status_.registered = true;
-        ++status_.registrations;
+        {
+          MutexLock lock(&mu_);
+          status_.registered = true;
+          ++status_.registrations;
+        }
+        wake_.notify_all();  // the watchdog starts probing
         continue;
       }
       if (!registered) {
@@ -303,6 +380,7 @@ bool ControlAgent::RunSession(const std::string& address) {
   {
     MutexLock lock(&mu_);
     current_ = nullptr;
+    channel_.reset();
     status_.registered = false;
   }
   if (!stopping()) {

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
 
@@ -79,8 +80,16 @@ class ControlAgent {
                std::optional<BundleStore> store, std::string node_id);
 
   void Run();
-  // Second agent-owned thread: cancels a stream that has not registered by its deadline.
+  // Second agent-owned thread: cancels a stream that has not registered by its deadline, and
+  // probes the replica of a registered stream (AgentConfig::probe_interval), cancelling the
+  // stream when the replica stops answering or names another leader.
   void Watchdog();
+  struct ProbeResult {
+    bool answered = false;   // any answer, even a refusal, proves the replica is alive
+    uint64_t leader_id = 0;  // 0: unknown (not replicated, no leader, or refused)
+    std::string error;
+  };
+  ProbeResult Probe(const std::shared_ptr<grpc::Channel>& channel);
   // One stream to `address`, from Register until it ends. Returns true if it registered.
   bool RunSession(const std::string& address);
   v1::NodeMessage BuildRegister() const;
@@ -109,6 +118,9 @@ class ControlAgent {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* current_ ABSL_GUARDED_BY(mu_) = nullptr;  // live stream, for Stop()
+  std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(mu_);  // of the live stream
+  uint64_t session_ ABSL_GUARDED_BY(mu_) = 0;  // bumped per stream, so a late probe is ignored
+  grpc::ClientContext* probe_ ABSL_GUARDED_BY(mu_) = nullptr;  // the probe in flight, for Stop()
   // When the live stream must have reached Registered (a replica that accepts TCP but never
   // answers is abandoned by the watchdog).
   std::chrono::steady_clock::time_point register_deadline_ ABSL_GUARDED_BY(mu_);

@@ -322,6 +322,30 @@ TEST_F(ControlAgentTest, KeepsServingWhileControlIsDownAndResyncsOnAnotherAddres
   EXPECT_TRUE(Eventually([&] { return AckedAccounts("n1", sink.accounts()->version); }));
 }
 
+// A replica that stops with its connections open (SIGSTOP) is noticed by the probe, not by the
+// 5-minute keepalive: the stream ends, and the node registers again once the replica resumes.
+TEST_F(ControlAgentTest, AStoppedReplicaEndsTheStreamThroughTheProbe) {
+  RecordingSink sink;
+  AgentConfig config = Config({Address(port1_)});
+  config.probe_interval = std::chrono::milliseconds(50);
+  config.probe_timeout = std::chrono::milliseconds(300);
+  config.register_timeout = std::chrono::milliseconds(300);
+  auto agent = StartAgent(std::move(config), &sink);
+  ASSERT_NE(agent, nullptr);
+  ASSERT_TRUE(Eventually([&] { return agent->status().registered; }));
+
+  control_->Pause();
+  EXPECT_TRUE(Eventually([&] { return !agent->status().registered; }));
+  control_->Resume();
+  EXPECT_TRUE(Eventually([&] {
+    AgentStatus status = agent->status();
+    return status.registered && status.registrations >= 2;
+  })) << control_->Log();
+  // Still in business: a change made now reaches the node.
+  PutAccount(AccountJwt(a_, "A", op_.key));
+  EXPECT_TRUE(Eventually([&] { return sink.HasAccount(a_.public_key().str()); }));
+}
+
 TEST_F(ControlAgentTest, RestartedNodeServesFromDiskThenReconnectsOnTheSameAddress) {
   std::string version;
   {
@@ -410,6 +434,12 @@ TEST(ControlAgentCreateTest, RejectsBadConfig) {
   EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
   bad = config;
   bad.register_timeout = std::chrono::milliseconds(0);
+  EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
+  bad = config;
+  bad.probe_interval = std::chrono::milliseconds(0);
+  EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
+  bad = config;
+  bad.probe_timeout = std::chrono::milliseconds(-1);
   EXPECT_FALSE(ControlAgent::Create(bad, &sink).ok());
   bad = config;
   bad.node_id.clear();  // and no state dir to keep one in

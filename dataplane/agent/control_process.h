@@ -36,6 +36,9 @@ class ControlProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // SIGKILL and reap (a crash, not a graceful stop). Idempotent.
   void Kill() { child_.Kill(SIGKILL); }
+  // SIGSTOP / SIGCONT: a replica that hangs with its connections open, and its recovery.
+  void Pause() { (void)child_.Signal(SIGSTOP); }
+  void Resume() { (void)child_.Signal(SIGCONT); }
   std::string Log() const { return child_.Log(); }
 
  private:
