@@ -142,11 +142,30 @@ void ControlAgent::Watchdog() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   std::unique_lock<std::mutex> lock(mu_.native());
   uint64_t leader_session = 0;  // the stream whose leader the first answered probe recorded
   uint64_t leader_id = 0;
+  uint64_t probed_session = 0;  // the last stream probed while it waited for Registered
   while (!stopping_) {
     const uint64_t session = session_;
     if (current_ != nullptr && !status_.registered && register_deadline_ != kNever) {
-      // A stream waiting for Registered: cancel it at its deadline.
+      // A stream waiting for Registered: probe its replica once at once (a stopped process
+      // accepts TCP but never answers, and would hold the node for the whole register
+      // timeout), then cancel the stream at its deadline.
       const auto deadline = register_deadline_;
+      if (probed_session != session) {
+        probed_session = session;
+        std::shared_ptr<grpc::Channel> channel = channel_;
+        lock.unlock();
+        const ProbeResult probe = Probe(channel);
+        lock.lock();
+        if (stopping_ || session_ != session || status_.registered || current_ == nullptr)
+          continue;
+        if (!probe.answered) {
+          LATTICE_LOG(kWarn) << "agent: " << status_.address << " does not answer (" << probe.error
+                             << "); trying the next replica";
+          current_->TryCancel();
+          register_deadline_ = kNever;
+          continue;
+        }
+      }
       wake_.wait_until(lock, deadline,
                        [&] { return stopping_ || session_ != session || status_.registered; });
       if (stopping_ || session_ != session || status_.registered || current_ == nullptr ||

@@ -1,9 +1,10 @@
 // HA control plane under a managed deployment: three real lattice-control replicas, accountd and
 // a managed lattice-node given all three, Debian's nats-server resolving through accountd, and
 // clients publishing and requesting on both servers while the Raft leader is killed (-9) again
-// and again. Nothing a client sees may change; after each failover a new account, a new user and
-// a revocation made through latticectl reach both servers, and the node's resync on the new
-// leader is visible in `latticectl node list`.
+// and again, and then stopped (SIGSTOP, a hung leader whose connections stay open). Nothing a
+// client sees may change; after each failover a new account, a new user and a revocation made
+// through latticectl reach both servers, and the node's resync on the new leader is visible in
+// `latticectl node list`.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -182,7 +183,9 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
   // After a failover: a new managed account and user, and a revocation in a pre-signed account,
   // all made through latticectl, reach both servers; the new leader's node list shows the node
   // ACKed the bundle that carries the revocation.
-  void ExpectControlPlaneWorks(int round, int leader) {
+  // `servers` is latticectl's --server list ("" = every replica).
+  void ExpectControlPlaneWorks(int round, int leader, const std::string& servers = "") {
+    auto Ctl = [&](const std::vector<std::string>& args) { return this->Ctl(args, servers); };
     const std::string team = absl::StrCat("team", round);
     CtlResult r = Ctl({"account", "create", team});
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -221,7 +224,7 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
     const std::string acked = absl::StrCat("accounts=a-", revision);
     CtlResult nodes;
     EXPECT_TRUE(Eventually([&] {
-      nodes = Ctl({"node", "list", "--cluster", kCluster}, cluster_->admin_address(leader));
+      nodes = this->Ctl({"node", "list", "--cluster", kCluster}, cluster_->admin_address(leader));
       return nodes.exit_code == 0 && nodes.output.find("n1") != std::string::npos &&
              nodes.output.find(" up ") != std::string::npos &&
              nodes.output.find(acked) != std::string::npos;
@@ -321,6 +324,39 @@ TEST_F(HaFailoverE2eTest, ClientsKeepServingAndChangesFlowAcrossLeaderKills) {
     ASSERT_TRUE(cluster_->Restart(leader).ok()) << cluster_->log(leader);
   }
   EXPECT_TRUE(hit_accountd) << "accountd's replica was never the leader killed";
+
+  // A leader that hangs with its connections open (SIGSTOP) instead of dying: its TCP
+  // connections stay up, so only the probes of the node's agent and of accountd notice it.
+  {
+    ++round;
+    const int leader = WaitLeader();
+    const std::string stopped = cluster_->admin_address(leader);
+    std::cout << "round " << round << ": stopping leader " << stopped << " (node on "
+              << NodeReplica() << ", accountd on " << AccountdReplica() << ")" << std::endl;
+    const auto stopped_at = std::chrono::steady_clock::now();
+    ASSERT_TRUE(cluster_->Signal(leader, SIGSTOP).ok());
+    const int next = WaitLeader();
+    ASSERT_NE(next, leader);
+    // latticectl sets no call deadline, so a stopped replica early in --server would hang it
+    // (hafail_findings.md); an admin lists the live replicas first, as here.
+    std::vector<std::string> live_first;
+    for (int i = 0; i < cluster_->size(); ++i) {
+      if (i != leader)
+        live_first.push_back(cluster_->admin_address(i));
+    }
+    live_first.push_back(stopped);
+    ExpectControlPlaneWorks(round, next, absl::StrJoin(live_first, ","));
+    if (HasFatalFailure())
+      return;
+    std::cout << "round " << round << ": node re-registered (now on " << NodeReplica()
+              << "), accountd on " << AccountdReplica() << "; all checks done "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - stopped_at)
+                     .count()
+              << " ms after the stop" << std::endl;
+    EXPECT_NE(AccountdReplica(), stopped);
+    ASSERT_TRUE(cluster_->Signal(leader, SIGCONT).ok());
+  }
   EXPECT_TRUE(hit_node_direct || hit_node_relayed);
   std::cout << "node registration killed directly: " << hit_node_direct
             << ", relayed through a follower: " << hit_node_relayed << std::endl;
