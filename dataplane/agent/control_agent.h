@@ -55,7 +55,8 @@ struct AgentStatus {
 // Owned by main (or a test); the sink must outlive it. Thread: Create/Start/Stop from one
 // owner thread; status() from any thread; everything else, including every sink call after
 // Start() returns, runs on the agent's own thread, which owns the gRPC channel and stream.
-// A second, idle watchdog thread only cancels streams that fail to register in time.
+// A second agent-owned watchdog thread cancels streams that fail to register in time and
+// streams whose replica stops answering its probe or names a new leader (see Watchdog()).
 class ControlAgent {
  public:
   // Checks the config (addresses, cluster, operator JWT), opens the state dir and settles the
