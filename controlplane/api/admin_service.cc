@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 #include "common/base/log.h"
 #include "controlplane/api/grpc_status.h"
 
@@ -260,6 +262,37 @@ grpc::Status AdminService::ListReplicas(grpc::ServerContext* ctx, const v1::List
   return Copy(replication_->ListReplicas(), resp);
 }
 
+absl::Status AdminService::CheckJoiner(const grpc::ServerContext& ctx, const std::string& actor,
+                                       const v1::AddReplicaRequest& req) {
+  if (forwarder_ == nullptr || req.admin_address().empty())
+    return absl::OkStatus();
+  absl::StatusOr<v1::ListReplicasResponse> ours = replication_->ListReplicas();
+  v1::ListReplicasResponse theirs;
+  if (!ours.ok() ||
+      !forwarder_->ListReplicasAt(ctx, actor, req.admin_address(), std::chrono::seconds(3), &theirs)
+           .ok()) {
+    return absl::OkStatus();  // not reachable (yet): Raft adds it once it is up
+  }
+  if (theirs.answered_by() != req.id()) {
+    return absl::FailedPreconditionError(absl::StrCat("the replica serving Admin at ",
+                                                      req.admin_address(), " is replica ",
+                                                      theirs.answered_by(), ", not ", req.id()));
+  }
+  // A joiner started empty knows no configuration until the leader sends one; one that knows a
+  // configuration without this group's members was bootstrapped on its own (its entry 1 would
+  // silently diverge from ours: controlplane/replication/README.md, "Wiped data directory").
+  bool knows_us = theirs.replicas().empty();
+  for (const v1::ReplicaInfo& member : theirs.replicas())
+    knows_us = knows_us || member.id() == ours->answered_by();
+  if (!knows_us) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "replica ", req.id(), " at ", req.admin_address(),
+        " already has its own Raft configuration (started with --bootstrap?): wipe its data "
+        "directory and start it without --bootstrap"));
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status AdminService::AddReplica(grpc::ServerContext* ctx, const v1::AddReplicaRequest* req,
                                       v1::ListReplicasResponse* resp) {
   LATTICE_API_AUTHENTICATE(ctx, actor);
@@ -267,6 +300,10 @@ grpc::Status AdminService::AddReplica(grpc::ServerContext* ctx, const v1::AddRep
   if (replication_ == nullptr)
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "this control plane is not replicated");
+  if (absl::Status joinable = CheckJoiner(*ctx, actor, *req); !joinable.ok()) {
+    LATTICE_LOG(kInfo) << "AddReplica " << req->id() << " by " << actor << ": " << joinable;
+    return ToGrpc(joinable);
+  }
   absl::Status added = replication_->AddReplica(*req);
   LATTICE_LOG(kInfo) << "AddReplica " << req->id() << " at " << req->raft_address() << " by "
                      << actor << ": " << added;

@@ -61,6 +61,11 @@ class AdminService final : public v1::Admin::Service {
                              v1::ListReplicasResponse* resp) override;
 
  private:
+  // AddReplica's sanity check of the joiner (when its admin address is given and answers): it
+  // must be the replica named and must not run a Raft configuration of its own.
+  absl::Status CheckJoiner(const grpc::ServerContext& ctx, const std::string& actor,
+                           const v1::AddReplicaRequest& req);
+
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
   Replication* const replication_;

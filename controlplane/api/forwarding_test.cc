@@ -9,6 +9,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -62,14 +63,24 @@ class FollowerStore final : public store::Store {
   const std::string leader_;
 };
 
-// The follower's view of the Raft group: replica 2, the leader settable by the test.
-// Thread: any (the test thread moves the leader while the relay watches).
+// A follower's view of the Raft group: replica `self` (2 unless told otherwise), the leader and
+// the configuration's members settable by the test; AddReplica calls are counted and refused
+// with the leader hint. Thread: any (the test thread moves the leader while the relay watches).
 class FollowerReplication final : public Replication {
  public:
+  explicit FollowerReplication(uint64_t self = 2) : self_(self) {}
   void SetLeader(uint64_t id, const std::string& admin_address) {
     MutexLock lock(&mu_);
     leader_id_ = id;
     leader_ = admin_address;
+  }
+  void SetMembers(std::vector<uint64_t> ids) {
+    MutexLock lock(&mu_);
+    members_ = std::move(ids);
+  }
+  int add_calls() {
+    MutexLock lock(&mu_);
+    return add_calls_;
   }
   absl::Status ReadFence() override { return absl::OkStatus(); }
   absl::Status WriteFence() override { return Refusal(); }
@@ -77,12 +88,20 @@ class FollowerReplication final : public Replication {
     MutexLock lock(&mu_);
     v1::ListReplicasResponse out;
     out.set_replicated(true);
-    out.set_answered_by(2);
+    out.set_answered_by(self_);
     out.set_leader_id(leader_id_);
     out.set_leader_admin_address(leader_);
+    for (uint64_t id : members_)
+      out.add_replicas()->set_id(id);
     return out;
   }
-  absl::Status AddReplica(const v1::AddReplicaRequest&) override { return Refusal(); }
+  absl::Status AddReplica(const v1::AddReplicaRequest&) override {
+    {
+      MutexLock lock(&mu_);
+      ++add_calls_;
+    }
+    return Refusal();
+  }
   absl::Status RemoveReplica(const v1::RemoveReplicaRequest&) override { return Refusal(); }
 
  private:
@@ -93,9 +112,12 @@ class FollowerReplication final : public Replication {
     return refused;
   }
 
+  const uint64_t self_;
   Mutex mu_;
   uint64_t leader_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::string leader_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> members_ ABSL_GUARDED_BY(mu_) = {1, 2};
+  int add_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // One process's server side: store, Frontend, Authenticator, ControlServer.
@@ -330,6 +352,80 @@ TEST_F(RelayTest, RelayKeepsRunningWhileNoLeaderIsKnown) {
   (void)stream->Finish();
   ctx2->TryCancel();
   (void)stream2->Finish();
+}
+
+// AddReplica looks at the joiner first: one that runs a Raft configuration of its own (started
+// with --bootstrap) or answers as another replica is refused before Raft sees it.
+class JoinerCheckTest : public ForwardingTest {
+ protected:
+  void SetUp() override { StartPair(ServerOptions(), {}, {}); }
+
+  // A joiner process: replica 7 whose Raft configuration has `members`.
+  void StartJoiner(std::vector<uint64_t> members) {
+    joiner_replication_.SetLeader(members.empty() ? 0 : 7, "");
+    joiner_replication_.SetMembers(std::move(members));
+    const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/joiner" +
+                            std::to_string(reinterpret_cast<uintptr_t>(this));
+    std::filesystem::create_directories(dir);
+    joiner_.store = *store::RocksStore::Open(dir);
+    joiner_.frontend = std::make_unique<frontend::Frontend>(joiner_.store.get(), &vault_);
+    joiner_.auth = std::make_unique<Authenticator>(
+        std::map<std::string, std::string>{{kToken, "admin"}}, false);
+    auto server = ControlServer::Start(ServerOptions(), joiner_.frontend.get(), joiner_.auth.get(),
+                                       &joiner_replication_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    joiner_.server = *std::move(server);
+  }
+
+  void TearDown() override {
+    if (joiner_.server)
+      joiner_.server->Shutdown();
+    ForwardingTest::TearDown();
+  }
+
+  grpc::Status Add(uint64_t id) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::AddReplicaRequest req;
+    req.set_id(id);
+    req.set_raft_address("127.0.0.1:1");
+    req.set_admin_address(joiner_.address());
+    v1::ListReplicasResponse resp;
+    auto stub = v1::Admin::NewStub(
+        grpc::CreateChannel(follower_.address(), grpc::InsecureChannelCredentials()));
+    return stub->AddReplica(&ctx, req, &resp);
+  }
+
+  FollowerReplication joiner_replication_{7};
+  Node joiner_;
+};
+
+TEST_F(JoinerCheckTest, EmptyJoinerGoesToRaft) {
+  ASSERT_NO_FATAL_FAILURE(StartJoiner({}));
+  (void)Add(7);  // then refused by the fake Raft and forwarded; what matters is that it got there
+  EXPECT_EQ(replication_.add_calls(), 1);
+}
+
+TEST_F(JoinerCheckTest, JoinerAlreadyInThisGroupGoesToRaft) {
+  ASSERT_NO_FATAL_FAILURE(StartJoiner({1, 2, 7}));  // a retried add: it has our configuration
+  (void)Add(7);
+  EXPECT_EQ(replication_.add_calls(), 1);
+}
+
+TEST_F(JoinerCheckTest, SelfBootstrappedJoinerIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartJoiner({7}));
+  grpc::Status refused = Add(7);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("--bootstrap"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(replication_.add_calls(), 0);
+}
+
+TEST_F(JoinerCheckTest, AdminAddressOfAnotherReplicaIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartJoiner({}));
+  EXPECT_EQ(Add(8).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(replication_.add_calls(), 0);
 }
 
 }  // namespace

@@ -36,4 +36,20 @@ std::shared_ptr<grpc::Channel> LeaderForwarder::Channel(const std::string& addre
   return channel;
 }
 
+grpc::Status LeaderForwarder::ListReplicasAt(const grpc::ServerContext& ctx,
+                                             const std::string& actor, const std::string& address,
+                                             std::chrono::milliseconds timeout,
+                                             v1::ListReplicasResponse* out) {
+  // A fresh context (not FromServerContext): the probe gets its own short deadline.
+  grpc::ClientContext client;
+  client.set_deadline(std::chrono::system_clock::now() + timeout);
+  auto it = ctx.client_metadata().find("authorization");
+  if (it != ctx.client_metadata().end())
+    client.AddMetadata("authorization", std::string(it->second.data(), it->second.size()));
+  if (std::string identity = Authenticator::ForwardedIdentity(actor); !identity.empty())
+    client.AddMetadata(kForwardedForHeader, identity);
+  v1::Admin::Stub stub(Channel(address));
+  return stub.ListReplicas(&client, v1::ListReplicasRequest(), out);
+}
+
 }  // namespace lattice::api

@@ -2,6 +2,7 @@
 // proxy NodeSync streams, so callers connected to any replica are served.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,12 @@ class LeaderForwarder {
                                                       const std::string& actor);
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& address);
+
+  // Asks the replica serving Admin at `address` for its ListReplicas, on behalf of `ctx`'s
+  // caller (as Prepare), waiting at most `timeout`.
+  grpc::Status ListReplicasAt(const grpc::ServerContext& ctx, const std::string& actor,
+                              const std::string& address, std::chrono::milliseconds timeout,
+                              v1::ListReplicasResponse* out);
 
   // Forwards a unary Admin call refused locally with `local`. Answers the leader's outcome, or
   // `local` (the leader hint) when the leader cannot be reached.
