@@ -140,7 +140,7 @@ bool ControlAgent::SleepUnlessStopped(std::chrono::milliseconds delay) {
 void ControlAgent::Watchdog() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   constexpr auto kNever = std::chrono::steady_clock::time_point::max();
   std::unique_lock<std::mutex> lock(mu_.native());
-  uint64_t leader_session = 0;  // the stream whose leader the first answered probe recorded
+  uint64_t leader_session = 0;  // the stream whose leader the first probe naming one recorded
   uint64_t leader_id = 0;
   uint64_t probed_session = 0;  // the last stream probed while it waited for Registered
   while (!stopping_) {
@@ -164,6 +164,11 @@ void ControlAgent::Watchdog() ABSL_NO_THREAD_SAFETY_ANALYSIS {
           current_->TryCancel();
           register_deadline_ = kNever;
           continue;
+        }
+        if (probe.leader_id != 0) {
+          // The leader this registration goes to (directly or relayed by a follower).
+          leader_session = session;
+          leader_id = probe.leader_id;
         }
       }
       wake_.wait_until(lock, deadline,

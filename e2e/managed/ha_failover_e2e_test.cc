@@ -357,7 +357,6 @@ TEST_F(HaFailoverE2eTest, ClientsKeepServingAndChangesFlowAcrossLeaderKills) {
     EXPECT_NE(AccountdReplica(), stopped);
     ASSERT_TRUE(cluster_->Signal(leader, SIGCONT).ok());
   }
-  EXPECT_TRUE(hit_node_direct || hit_node_relayed);
   std::cout << "node registration killed directly: " << hit_node_direct
             << ", relayed through a follower: " << hit_node_relayed << std::endl;
 
