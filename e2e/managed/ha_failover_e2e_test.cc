@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -292,8 +293,8 @@ TEST_F(HaFailoverE2eTest, ClientsKeepServingAndChangesFlowAcrossLeaderKills) {
   while (round < kMinRounds || (!hit_accountd && round < kMaxRounds)) {
     ++round;
     const int leader = WaitLeader();
-    // The node is registered on the leader (directly or relayed), and has ACKed: wait for it so
-    // each kill interrupts a live session.
+    // The node and accountd are attached (the previous round's checks saw the node's ACK on
+    // this leader), so each kill interrupts live sessions.
     ASSERT_TRUE(Eventually([&] { return !NodeReplica().empty() && !AccountdReplica().empty(); }))
         << Logs();
     const std::string leader_address = cluster_->admin_address(leader);
