@@ -427,7 +427,7 @@ int WatchCommand(Session& s) {
   req.set_from_revision(from);
   for (const auto& k : s.args.GetAll("--kind"))
     req.add_kinds(k);
-  auto ctx = s.Context();
+  auto ctx = s.Context(/*streaming=*/true);
   auto reader = s.stub->Watch(ctx.get(), req);
   v1::WatchEvent event;
   uint64_t seen = 0;
@@ -500,8 +500,10 @@ std::string FormatTime(int64_t unix_nanos) {
   return buf;
 }
 
-std::unique_ptr<grpc::ClientContext> Session::Context() const {
+std::unique_ptr<grpc::ClientContext> Session::Context(bool streaming) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!streaming)
+    ctx->set_deadline(std::chrono::system_clock::now() + call_timeout);
   if (!token.empty())
     ctx->AddMetadata("authorization", "Bearer " + token);
   if (linearizable)
@@ -562,7 +564,8 @@ bool IsAdminCommand(const std::vector<std::string>& args) {
 
 std::string AdminUsage() {
   return "usage: latticectl --server HOST:PORT[,HOST:PORT...] [--token T] [--json] "
-         "[--linearizable] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]] COMMAND\n"
+         "[--linearizable] [--timeout SECONDS] [--tls-ca PEM [--tls-cert PEM --tls-key PEM]] "
+         "COMMAND\n"
          "  operator push FILE | operator get\n"
          "  signing-key add --seed-file FILE | --generate ; signing-key list\n"
          "  account push FILE [--expected-revision N]\n"
@@ -584,7 +587,8 @@ std::string AdminUsage() {
          "  replicas remove ID   the replicated control plane: leader, term, follower lag\n"
          "Writes accept --dry-run; topology puts accept --expected-revision N and --create-only.\n"
          "With several servers (or a follower answering UNAVAILABLE with the leader's address),\n"
-         "a command refused as UNAVAILABLE is sent again to the leader or the next server.";
+         "a command refused as UNAVAILABLE is sent again to the leader or the next server; so is\n"
+         "one that timed out (--timeout, default 10 s) without ever reaching a server.";
 }
 
 int RunAdminCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -625,6 +629,12 @@ int RunAdminCommand(const std::vector<std::string>& args, std::ostream& out, std
   }
   s.linearizable = s.args.Has("--linearizable");
   s.args.Get("--linearizable");
+  if (auto timeout = s.args.Get("--timeout"); timeout.has_value()) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(*timeout, &seconds) || !(seconds > 0) || seconds > 86400)
+      return s.Error("--timeout takes seconds, e.g. 10 or 0.5", 2);
+    s.call_timeout = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  }
   // Replicas to try: the --server list in order, and any leader a follower names.
   std::vector<std::string> servers = absl::StrSplit(server, ',', absl::SkipEmpty());
   if (servers.empty())
@@ -641,9 +651,16 @@ int RunAdminCommand(const std::vector<std::string>& args, std::ostream& out, std
     s.args = original;
     s.dry_run = dry_run;
     s.last_failure = grpc::Status::OK;
-    s.stub = v1::Admin::NewStub(grpc::CreateChannel(target, creds));
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(target, creds);
+    s.stub = v1::Admin::NewStub(channel);
     code = Dispatch(s);
-    const bool unavailable = s.last_failure.error_code() == grpc::StatusCode::UNAVAILABLE;
+    // A deadline on a channel that never became ready (a stopped replica accepts TCP but never
+    // speaks HTTP/2) means the call never reached a server: as safe to resend as UNAVAILABLE.
+    const bool never_connected =
+        s.last_failure.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+        channel->GetState(false) != GRPC_CHANNEL_READY;
+    const bool unavailable =
+        s.last_failure.error_code() == grpc::StatusCode::UNAVAILABLE || never_connected;
     if (code == 0 || !unavailable || attempt == attempts) {
       err << attempt_err.str();
       break;

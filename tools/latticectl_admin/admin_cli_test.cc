@@ -1,7 +1,10 @@
 // Tests for the admin commands against a real in-process control server on port 0.
 #include "tools/latticectl_admin/admin_cli.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -101,6 +104,50 @@ TEST_F(AdminCliTest, ReplicasOnASingleServerAndFailoverDownTheServerList) {
   EXPECT_EQ(err_.str(), "");
   EXPECT_NE(out_.str().find("applied at revision"), std::string::npos) << out_.str();
   ASSERT_EQ(Run({"--linearizable", "cluster", "get", "east"}), 0) << err_.str();
+}
+
+// A listening socket nobody serves: the kernel completes TCP handshakes, nothing ever answers
+// (what a SIGSTOPped replica looks like to a client).
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 && listen(fd_, 16) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      address_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  }
+  ~SilentListener() { close(fd_); }
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
+
+TEST_F(AdminCliTest, HungReplicaTimesOutAndTheNextServerAnswers) {
+  SilentListener hung;
+  ASSERT_FALSE(hung.address().empty());
+  // Alone, the hung replica costs one timeout and a clear error, not a hang.
+  EXPECT_EQ(RunAdminCommand({"--server", hung.address(), "--token", kToken, "--timeout", "0.5",
+                             "cluster", "list"},
+                            out_, err_),
+            1);
+  EXPECT_NE(err_.str().find("DEADLINE_EXCEEDED"), std::string::npos) << err_.str();
+  // First in the list, the command moves on to the next server (the call never reached it).
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunAdminCommand({"--server", hung.address() + "," + address_, "--token", kToken,
+                             "--timeout", "0.5", "cluster", "put", "west"},
+                            out_, err_),
+            0)
+      << err_.str();
+  EXPECT_NE(out_.str().find("applied at revision"), std::string::npos) << out_.str();
+  EXPECT_EQ(Run({"--timeout", "0", "cluster", "list"}), 2);
+  EXPECT_NE(err_.str().find("--timeout takes seconds"), std::string::npos) << err_.str();
 }
 
 TEST_F(AdminCliTest, OperatorAccountsUsersWithPlansTablesAndJson) {

@@ -2,6 +2,7 @@
 // print responses as tables, plans or JSON.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -25,13 +26,17 @@ struct Session {
   bool json = false;
   bool dry_run = false;       // forced by `plan ...` or --dry-run
   bool linearizable = false;  // --linearizable: reads pass the leader's Raft barrier
+  // --timeout: a unary call that has not finished by then fails with DEADLINE_EXCEEDED, so a
+  // hung (stopped, black-holed) replica cannot hold the command for ever.
+  std::chrono::milliseconds call_timeout{10000};
   // The last failed call (Fail): UNAVAILABLE ones make RunAdminCommand try another replica.
   mutable grpc::Status last_failure;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 
-  // A call context carrying the bearer token (if any).
-  std::unique_ptr<grpc::ClientContext> Context() const;
+  // A call context carrying the bearer token (if any) and, unless `streaming`, the call
+  // timeout as its deadline.
+  std::unique_ptr<grpc::ClientContext> Context(bool streaming = false) const;
   // Prints "error: CODE: message" and returns 1.
   int Fail(const grpc::Status& status) const;
   // Prints "error: message" and returns the code (usage errors: 2).
