@@ -282,6 +282,12 @@ void Server::Shutdown() {
   }
   WakeLameDuckWaiter();
   if (started_.load()) {
+    if (has_sink_.load(std::memory_order_acquire)) {
+      MutexLock lock(&sink_mu_);
+      if (sink_ != nullptr) {
+        sink_->OnServerShutdown();  // $SYS.SERVER.<id>.SHUTDOWN while clients can still read it
+      }
+    }
     if (accept_loop_ != nullptr) {
       accept_loop_->Post([this] { listener_->CloseSocket(); });
       accept_loop_->Stop();

@@ -59,6 +59,8 @@ class ClientEventSink {
   virtual void OnClientConnected(ClientSession& session) = 0;
   // A client connection closed; `snapshot` is what /connz?state=closed records.
   virtual void OnClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason) = 0;
+  // Shutdown has begun and clients are still connected; runs on the thread calling Shutdown.
+  virtual void OnServerShutdown() {}
 };
 
 // Owned by main (or a test). Thread: Start/Shutdown/Reload/EnterLameDuckMode from one

@@ -241,11 +241,38 @@ void SystemEvents::EnsureAccountImports(const std::shared_ptr<Account>& account)
 
 void SystemEvents::OnClientConnected(ClientSession& session) {
   EnsureAccountImports(session.account());
-  loop_.Post([this, snapshot = session.Snapshot()] { HandleConnected(snapshot); });
+  const std::string& account = session.account()->name();
+  bool announce =
+      account != kGlobalAccount && HasInterest(absl::StrCat("$SYS.ACCOUNT.", account, ".CONNECT"));
+  loop_.Post(
+      [this, snapshot = session.Snapshot(), announce] { HandleConnected(snapshot, announce); });
 }
 
 void SystemEvents::OnClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason) {
-  loop_.Post([this, snapshot, reason] { HandleClosed(snapshot, reason); });
+  bool announce_auth =
+      reason == CloseReason::kAuthenticationViolation &&
+      HasInterest(absl::StrCat("$SYS.SERVER.", server_.server_id(), ".CLIENT.AUTH.ERR"));
+  bool announce_disconnect =
+      snapshot.account != kGlobalAccount &&
+      HasInterest(absl::StrCat("$SYS.ACCOUNT.", snapshot.account, ".DISCONNECT"));
+  loop_.Post([this, snapshot, reason, announce_auth, announce_disconnect] {
+    HandleClosed(snapshot, reason, announce_auth, announce_disconnect);
+  });
+}
+
+void SystemEvents::OnServerShutdown() {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> ready = done->get_future();
+  loop_.Post([this, done] {
+    std::string subject = absl::StrCat("$SYS.SERVER.", server_.server_id(), ".SHUTDOWN");
+    if (HasInterest(subject)) {
+      Publish(*system_account_, subject, ServerInfoJson(NextServerInfo()));
+    }
+    // Answer from the next iteration: this one's end flushes the message to its readers first.
+    loop_.Post([done] { done->set_value(); });
+  });
+  // Bounded: a stuck events thread must not hold up the shutdown.
+  ready.wait_for(std::chrono::seconds(1));
 }
 
 // ---- events thread ----
@@ -266,24 +293,22 @@ void SystemEvents::Publish(Account& account, const std::string& subject,
   Server::PublishInternal(account, subject, "", payload);
 }
 
-bool SystemEvents::HasInterest(const std::string& subject) {
+bool SystemEvents::HasInterest(const std::string& subject) const {
   sublist::SublistResultRef result = system_account_->sublist().Match(subject);
   return !result->plain.empty() || !result->queue_groups.empty();
 }
 
-void SystemEvents::HandleConnected(const ConnectionSnapshot& snapshot) {
+void SystemEvents::HandleConnected(const ConnectionSnapshot& snapshot, bool announce) {
   MarkConnsChanged(snapshot.account);
-  if (snapshot.account == kGlobalAccount) {
-    return;  // nats-server ignores global account activity
+  if (!announce) {
+    return;  // nobody listening, or the global account (nats-server ignores its activity)
   }
-  std::string subject = absl::StrCat("$SYS.ACCOUNT.", snapshot.account, ".CONNECT");
-  if (HasInterest(subject)) {
-    Publish(*system_account_, subject,
-            ConnectEventJson(NewEventId(), NextServerInfo(), ClientInfoFrom(snapshot)));
-  }
+  Publish(*system_account_, absl::StrCat("$SYS.ACCOUNT.", snapshot.account, ".CONNECT"),
+          ConnectEventJson(NewEventId(), NextServerInfo(), ClientInfoFrom(snapshot)));
 }
 
-void SystemEvents::HandleClosed(const ConnectionSnapshot& snapshot, CloseReason reason) {
+void SystemEvents::HandleClosed(const ConnectionSnapshot& snapshot, CloseReason reason,
+                                bool announce_auth, bool announce_disconnect) {
   Totals& totals = closed_totals_[snapshot.account];
   totals.received.msgs += static_cast<int64_t>(snapshot.in_msgs);
   totals.received.bytes += static_cast<int64_t>(snapshot.in_bytes);
@@ -300,20 +325,17 @@ void SystemEvents::HandleClosed(const ConnectionSnapshot& snapshot, CloseReason 
   DataStats received{static_cast<int64_t>(snapshot.out_msgs),
                      static_cast<int64_t>(snapshot.out_bytes)};
   const std::string reason_text(CloseReasonText(reason));
-  if (reason == CloseReason::kAuthenticationViolation) {
-    std::string subject = absl::StrCat("$SYS.SERVER.", server_.server_id(), ".CLIENT.AUTH.ERR");
-    if (HasInterest(subject)) {
-      Publish(
-          *system_account_, subject,
-          DisconnectEventJson(NewEventId(), NextServerInfo(), client, sent, received, reason_text));
-    }
+  if (announce_auth) {
+    Publish(
+        *system_account_, absl::StrCat("$SYS.SERVER.", server_.server_id(), ".CLIENT.AUTH.ERR"),
+        DisconnectEventJson(NewEventId(), NextServerInfo(), client, sent, received, reason_text));
   }
   if (snapshot.account == kGlobalAccount) {
     return;
   }
   MarkConnsChanged(snapshot.account);
-  std::string subject = absl::StrCat("$SYS.ACCOUNT.", snapshot.account, ".DISCONNECT");
-  if (HasInterest(subject)) {
+  if (announce_disconnect) {
+    std::string subject = absl::StrCat("$SYS.ACCOUNT.", snapshot.account, ".DISCONNECT");
     Publish(
         *system_account_, subject,
         DisconnectEventJson(NewEventId(), NextServerInfo(), client, sent, received, reason_text));

@@ -6,6 +6,7 @@
 //   $SYS.SERVER.ACCOUNT.<acc>.CONNS)             subject), on changes and every 30 s
 //   $SYS.SERVER.<id>.CLIENT.AUTH.ERR             authentication failures
 //   $SYS.SERVER.<id>.STATSZ                      statsz, 250 ms after start doubling to 30 s
+//   $SYS.SERVER.<id>.SHUTDOWN                    the server info, when Shutdown begins
 // Requests answered for system-account users (body = options + server filter):
 //   $SYS.REQ.SERVER.PING, $SYS.REQ.SERVER.PING.<X>, $SYS.REQ.SERVER.<id>.<X>
 //       X = STATSZ VARZ CONNZ SUBSZ ROUTEZ ACCOUNTZ HEALTHZ
@@ -69,6 +70,8 @@ class SystemEvents final : public ClientEventSink {
   // ClientEventSink (worker loops).
   void OnClientConnected(ClientSession& session) override;
   void OnClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason) override;
+  // Publishes $SYS.SERVER.<id>.SHUTDOWN and waits (at most 1 s) until it is on its way.
+  void OnServerShutdown() override;
 
   // Waits until everything posted to the events thread so far has run.
   void SyncForTest();
@@ -98,9 +101,13 @@ class SystemEvents final : public ClientEventSink {
   // Events thread from here on.
   EventServerInfo NextServerInfo();
   void Publish(Account& account, const std::string& subject, const std::string& payload);
-  bool HasInterest(const std::string& subject);
-  void HandleConnected(const ConnectionSnapshot& snapshot);
-  void HandleClosed(const ConnectionSnapshot& snapshot, CloseReason reason);
+  // Whether the system account has a subscriber for `subject`. Thread: any.
+  bool HasInterest(const std::string& subject) const;
+  // `announce*`: someone was subscribed when the event happened (checked on the loop, so a
+  // subscriber that arrives later does not get an older event).
+  void HandleConnected(const ConnectionSnapshot& snapshot, bool announce);
+  void HandleClosed(const ConnectionSnapshot& snapshot, CloseReason reason, bool announce_auth,
+                    bool announce_disconnect);
   void HandleRequest(const Request& request);
   void AnswerMonitor(const Request& request, std::string_view endpoint_name,
                      const std::string& force_account);

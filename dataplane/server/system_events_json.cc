@@ -147,6 +147,10 @@ std::string NewEventId() {
   return id;
 }
 
+std::string ServerInfoJson(const EventServerInfo& server) {
+  return ServerJson(server).dump();
+}
+
 std::string ConnectEventJson(std::string_view event_id, const EventServerInfo& server,
                              const EventClientInfo& client) {
   Json json = TypedEvent(kConnectEventType, event_id, server.time);

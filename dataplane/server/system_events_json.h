@@ -82,6 +82,9 @@ struct StatszStats {
 // A fresh event id (22 characters from [0-9A-Za-z], like a nuid). Thread: any.
 std::string NewEventId();
 
+// The server object alone: the payload of $SYS.SERVER.<id>.SHUTDOWN.
+std::string ServerInfoJson(const EventServerInfo& server);
+
 std::string ConnectEventJson(std::string_view event_id, const EventServerInfo& server,
                              const EventClientInfo& client);
 // Also the shape of $SYS.SERVER.<id>.CLIENT.AUTH.ERR (reason "Authentication Failure").

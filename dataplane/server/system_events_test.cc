@@ -328,6 +328,18 @@ TEST_F(SystemEventsTest, AccountDirectRequestsFromTheSystemAccount) {
   EXPECT_GE(all.body["data"]["account_statz"].size(), 2u);  // A and SYS have clients
 }
 
+TEST_F(SystemEventsTest, ShutdownIsAnnouncedBeforeClientsAreClosed) {
+  auto sys = Client("sys");
+  sys->Send("SUB $SYS.SERVER.*.SHUTDOWN 1\r\n");
+  sys->Sync();
+  server_->Shutdown();
+  Msg msg = NextMsg(*sys);
+  ASSERT_TRUE(msg.ok);
+  EXPECT_EQ(msg.subject, "$SYS.SERVER." + server_->server_id() + ".SHUTDOWN");
+  EXPECT_EQ(msg.body["id"], server_->server_id());
+  EXPECT_EQ(msg.body["ver"], "2.9.10");
+}
+
 class NoSystemAccountTest : public SystemEventsTest {
  protected:
   void SetUp() override { Start(/*system=*/false); }
