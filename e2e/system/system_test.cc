@@ -264,11 +264,17 @@ TEST(SystemAccountDifferentialTest, SameKeysOnBothServers) {
     ASSERT_OK_AND_ASSIGN(auto sys, As(*server, "sys", "ps"));
     ASSERT_OK_AND_ASSIGN(auto connects, SubscribeSync(sys.get(), "$SYS.ACCOUNT.A.CONNECT"));
     ASSERT_OK_AND_ASSIGN(auto disconnects, SubscribeSync(sys.get(), "$SYS.ACCOUNT.A.DISCONNECT"));
+    ASSERT_OK_AND_ASSIGN(auto counts, SubscribeSync(sys.get(), "$SYS.ACCOUNT.A.SERVER.CONNS"));
     std::vector<std::set<std::string>> documents;
     {
       ASSERT_OK_AND_ASSIGN(auto a, As(*server, "a", "pa", "alice"));
       ASSERT_OK_AND_ASSIGN(Received connect, Next(connects.get()));
       documents.push_back(KeyPaths(connect.body));
+      ASSERT_OK_AND_ASSIGN(Received conns, Next(counts.get()));
+      EXPECT_EQ(conns.body["conns"], 1);
+      documents.push_back(KeyPaths(conns.body));
+      ASSERT_OK_AND_ASSIGN(Json statsz, Request(sys.get(), "$SYS.REQ.SERVER.PING"));
+      documents.push_back(KeyPaths(statsz));
       ASSERT_OK_AND_ASSIGN(Json connz, Request(a.get(), "$SYS.REQ.ACCOUNT.PING.CONNZ"));
       std::set<std::string> envelope = KeyPaths(connz);
       // Only the envelope and the connz top level: per-connection fields are /connz's business.
@@ -289,7 +295,8 @@ TEST(SystemAccountDifferentialTest, SameKeysOnBothServers) {
     keys.push_back(std::move(documents));
   }
   ASSERT_EQ(keys.size(), 2u);
-  const char* names[] = {"connect event", "account connz", "account statz", "disconnect event"};
+  const char* names[] = {"connect event", "account conns event", "server statsz",
+                         "account connz", "account statz",       "disconnect event"};
   for (size_t i = 0; i < keys[0].size(); ++i) {
     EXPECT_EQ(keys[0][i], keys[1][i]) << names[i] << " (left: nats-server, right: lattice-node)";
   }
