@@ -21,6 +21,7 @@
 #include "dataplane/options/options.h"
 #include "dataplane/server/monitor_adapter.h"
 #include "dataplane/server/server.h"
+#include "dataplane/server/system_events.h"
 
 namespace lattice {
 namespace {
@@ -204,6 +205,11 @@ int Run(int argc, char** argv) {
   }
   // Monitoring (-m / http_port) reads the server through MonitorAdapter on its own threads.
   server::MonitorAdapter monitor_source(node);
+  // System-account events and $SYS request services (nothing when there is no system account).
+  server::SystemEvents system_events(node, monitor_source);
+  if (absl::Status events_status = system_events.Start(); !events_status.ok()) {
+    LATTICE_LOG(kError) << "System account events disabled: " << events_status.message();
+  }
   std::unique_ptr<monitor::HttpServer> http;
   if (opts.http_port != 0) {
     http = std::make_unique<monitor::HttpServer>(monitor_source);

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
 
+#include "dataplane/monitor/endpoints.h"
+
 namespace lattice::monitor {
 namespace {
 
@@ -79,35 +81,13 @@ absl::Status HttpServer::Start(const std::string& host, int port) {
   });
   http.Get("/connz", [this](const httplib::Request& request, httplib::Response& response) {
     Count("/connz");
-    const QueryParams query = ToQuery(request);
-    const bool with_subs = query.count("subs") > 0;
-    auto state = query.find("state");
-    const bool want_closed =
-        state != query.end() && (state->second == "closed" || state->second == "all");
-    const bool want_open = state == query.end() || state->second != "closed";
-    std::vector<ConnectionSnapshot> conns;
-    if (want_open) {
-      conns = source_.Connections(with_subs);
-    }
-    if (want_closed) {
-      for (ConnectionSnapshot& c : source_.ClosedConnections(with_subs)) {
-        conns.push_back(std::move(c));
-      }
-    }
     ReplyStatusOr(request, response,
-                  RenderConnz(source_.Server().server_id, std::move(conns), query, Clock::now()));
+                  RenderEndpoint(source_, Endpoint::kConnz, ToQuery(request), {}));
   });
   http.Get("/subsz", [this](const httplib::Request& request, httplib::Response& response) {
     Count("/subsz");
-    const QueryParams query = ToQuery(request);
-    auto account = query.find("acc");
-    std::vector<SubscriptionDetail> subs;
-    if (query.count("subs") > 0) {
-      subs = source_.Subscriptions(account != query.end() ? account->second : "");
-    }
     ReplyStatusOr(request, response,
-                  RenderSubsz(source_.Server().server_id, MergeSublistStats(source_.Accounts()),
-                              std::move(subs), query, Clock::now()));
+                  RenderEndpoint(source_, Endpoint::kSubsz, ToQuery(request), {}));
   });
   http.Get("/routez", [this](const httplib::Request& request, httplib::Response& response) {
     Count("/routez");

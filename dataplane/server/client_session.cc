@@ -339,6 +339,9 @@ void ClientSession::CompleteConnect() {
   if (connect_.verbose) {
     SendOk();
   }
+  if (on_connected_) {
+    on_connected_(this);
+  }
 }
 
 void ClientSession::StartPooledAuth(WorkPool& pool) {

@@ -125,6 +125,9 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
 
   // Called once the session is closed and torn down (the Worker drops it). Set before Start.
   void set_on_closed(std::function<void(ClientSession*)> fn) { on_closed_ = std::move(fn); }
+  // Called on the owning loop once CONNECT is accepted and the session is bound to its
+  // account, before any later op of the client runs (system-account events). Set before Start.
+  void set_on_connected(std::function<void(ClientSession*)> fn) { on_connected_ = std::move(fn); }
 
   // Refuses the connection after INFO (max_connections). Owning loop, instead of Start.
   void StartAndReject(protocol::ProtocolError error);
@@ -249,6 +252,7 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::atomic<int64_t> last_activity_unix_nanos_{0};
 
   std::function<void(ClientSession*)> on_closed_;
+  std::function<void(ClientSession*)> on_connected_;
 };
 
 }  // namespace lattice::server

@@ -262,8 +262,11 @@ void Server::OnAccepted(int fd, ClientSession::Peer peer) {
       session->StartAndReject(protocol::ProtocolError::kMaxConnectionsExceeded);
       return;  // already closed; the last reference goes with this task
     }
+    session->set_on_connected([this](ClientSession* s) { NotifyClientConnected(*s); });
     session->set_on_closed([this, worker](ClientSession* s) {
-      closed_.Add(ClosedConnection{s->Snapshot(), UnixNanosNow(), s->close_reason()});
+      ConnectionSnapshot snapshot = s->Snapshot();
+      NotifyClientClosed(snapshot, s->close_reason());
+      closed_.Add(ClosedConnection{std::move(snapshot), UnixNanosNow(), s->close_reason()});
       worker->sessions.erase(s->cid());
       context_->connections().fetch_sub(1, std::memory_order_acq_rel);
     });
@@ -279,6 +282,12 @@ void Server::Shutdown() {
   }
   WakeLameDuckWaiter();
   if (started_.load()) {
+    if (has_sink_.load(std::memory_order_acquire)) {
+      MutexLock lock(&sink_mu_);
+      if (sink_ != nullptr) {
+        sink_->OnServerShutdown();  // $SYS.SERVER.<id>.SHUTDOWN while clients can still read it
+      }
+    }
     if (accept_loop_ != nullptr) {
       accept_loop_->Post([this] { listener_->CloseSocket(); });
       accept_loop_->Stop();
@@ -505,6 +514,41 @@ void Server::RunLameDuck() {
     LATTICE_LOG(kInfo) << "Lame duck mode complete, shutting down";
     Shutdown();
   }
+}
+
+void Server::SetClientEventSink(ClientEventSink* sink) {
+  MutexLock lock(&sink_mu_);
+  sink_ = sink;
+  has_sink_.store(sink != nullptr, std::memory_order_release);
+}
+
+void Server::NotifyClientConnected(ClientSession& session) {
+  if (!has_sink_.load(std::memory_order_acquire)) {
+    return;
+  }
+  MutexLock lock(&sink_mu_);
+  if (sink_ != nullptr) {
+    sink_->OnClientConnected(session);
+  }
+}
+
+void Server::NotifyClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason) {
+  if (!has_sink_.load(std::memory_order_acquire)) {
+    return;
+  }
+  MutexLock lock(&sink_mu_);
+  if (sink_ != nullptr) {
+    sink_->OnClientClosed(snapshot, reason);
+  }
+}
+
+void Server::PublishInternal(Account& account, std::string_view subject, std::string_view reply,
+                             std::string_view payload) {
+  protocol::PubOp op;
+  op.subject = subject;
+  op.reply = reply;
+  op.payload = payload;
+  RouteToAccount(account, op, nullptr, 0);
 }
 
 void Server::ForEachSession(std::function<void(ClientSession&)> fn) {

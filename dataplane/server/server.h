@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,21 @@ struct ServerStats {
 
 class Listener;
 struct Worker;
+
+// Told about client connections for the system account's events (system_events.h). Calls come
+// from the worker loops on the connect and close paths (never per message), so an
+// implementation must be quick and thread-safe.
+class ClientEventSink {
+ public:
+  virtual ~ClientEventSink() = default;
+  // CONNECT was accepted and `session` is bound to its account; runs on the session's loop
+  // before any later op of that client.
+  virtual void OnClientConnected(ClientSession& session) = 0;
+  // A client connection closed; `snapshot` is what /connz?state=closed records.
+  virtual void OnClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason) = 0;
+  // Shutdown has begun and clients are still connected; runs on the thread calling Shutdown.
+  virtual void OnServerShutdown() {}
+};
 
 // Owned by main (or a test). Thread: Start/Shutdown/Reload/EnterLameDuckMode from one
 // control thread (not a worker loop); Stats/Connections/accessors from any thread other
@@ -89,6 +105,14 @@ class Server {
   // nats-server's -ERR 'User Authentication Revoked'.
   void RevokeUser(const std::string& account, const std::string& user_key,
                   int64_t issued_at_or_before_unix);
+
+  // Installs the client event sink (nullptr removes it). Returns once no call into the previous
+  // sink is running. Thread: any but a worker loop.
+  void SetClientEventSink(ClientEventSink* sink);
+
+  // Publishes a server-originated message into `account` (no publishing client). Thread: any.
+  static void PublishInternal(Account& account, std::string_view subject, std::string_view reply,
+                              std::string_view payload);
 
   // Operator mode (`operator` configured): the JWT account source, null otherwise. The node
   // agent applies pushed account JWTs through it (ApplySnapshot). Set by Start.
@@ -135,6 +159,8 @@ class Server {
   // Publishes a server-originated message into the system account.
   void PublishToSystemAccount(const std::string& subject, const std::string& payload);
   void WakeLameDuckWaiter();
+  void NotifyClientConnected(ClientSession& session);
+  void NotifyClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason);
 
   std::unique_ptr<ServerContext> context_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -158,6 +184,10 @@ class Server {
   std::unique_ptr<operator_mode::AccountSink> operator_sink_;  // an OperatorSink
   std::unique_ptr<operator_mode::OperatorMode> operator_mode_;
   std::vector<std::shared_ptr<InternalSubscription>> system_subs_;  // control thread only
+  // System-account events: loops hold sink_mu_ while they call the sink.
+  std::atomic<bool> has_sink_{false};
+  Mutex sink_mu_;
+  ClientEventSink* sink_ ABSL_GUARDED_BY(sink_mu_) = nullptr;
 };
 
 }  // namespace lattice::server
