@@ -109,6 +109,7 @@ struct RocksStore::State {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // [0] default, then kAllKinds, then audit
   rocksdb::ColumnFamilyHandle* audit = nullptr;
   std::atomic<uint64_t> revision{0};
+  Durability durability = Durability::kSynced;
   Mutex apply_mu;  // serialises Apply so the revision check and the write are one step
 
   rocksdb::ColumnFamilyHandle* Family(Kind kind) const {
@@ -123,7 +124,8 @@ struct RocksStore::State {
 RocksStore::RocksStore(std::unique_ptr<State> state) : state_(std::move(state)) {}
 RocksStore::~RocksStore() = default;
 
-absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
+                                                             Durability durability) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -135,6 +137,7 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& 
   families.emplace_back(kAuditFamily, rocksdb::ColumnFamilyOptions());
 
   auto state = std::make_unique<State>();
+  state->durability = durability;
   rocksdb::DB* db = nullptr;
   LATTICE_RETURN_IF_ERROR(
       FromRocks(rocksdb::DB::Open(db_options, dir, families, &state->handles, &db), "open " + dir));
@@ -170,7 +173,8 @@ absl::Status RocksStore::Apply(const Batch& batch) {
   write.Put(state_->audit, EncodeRevision(batch.revision), EncodeAudit(batch));
   write.Put(state_->handles[0], kRevisionKey, EncodeRevision(batch.revision));
   rocksdb::WriteOptions options;
-  options.sync = true;  // an acknowledged write survives a crash
+  // Either this write survives a crash by itself, or the Raft log brings it back.
+  options.sync = state_->durability == Durability::kSynced;
   LATTICE_RETURN_IF_ERROR(FromRocks(state_->db->Write(options, &write), "apply"));
   state_->revision = batch.revision;
   return absl::OkStatus();

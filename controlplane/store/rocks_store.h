@@ -15,11 +15,19 @@ class ColumnFamilyHandle;
 
 namespace lattice::store {
 
+// How an applied batch reaches the disk.
+enum class Durability : uint8_t {
+  kSynced,       // fsync per batch: the store is the only record of an acknowledged write
+  kLogReplayed,  // OS-buffered: a durable log (Raft) replays whatever a power loss drops,
+                 // since entries above revision() are applied again at restart
+};
+
 // Owned by the control-plane process. Thread: any (RocksDB is thread-safe; Apply is serialised).
 class RocksStore final : public Store {
  public:
   // Opens or creates the database in `dir`.
-  static absl::StatusOr<std::unique_ptr<RocksStore>> Open(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<RocksStore>> Open(
+      const std::string& dir, Durability durability = Durability::kSynced);
   ~RocksStore() override;
 
   absl::Status Apply(const Batch& batch) override;
