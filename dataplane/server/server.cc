@@ -545,8 +545,10 @@ void Server::EnforceAccountLimits(const std::string& name) {
     Mutex mu;
     size_t loops_left ABSL_GUARDED_BY(mu) = 0;
     std::vector<std::pair<uint64_t, std::weak_ptr<ClientSession>>> open ABSL_GUARDED_BY(mu);
+    std::promise<void> done;  // set by the last loop
   };
   auto sweep = std::make_shared<Sweep>();
+  std::future<void> done = sweep->done.get_future();
   {
     MutexLock lock(&sweep->mu);
     sweep->loops_left = workers_.size();
@@ -573,6 +575,7 @@ void Server::EnforceAccountLimits(const std::string& name) {
         }
         all = std::move(sweep->open);
       }
+      sweep->done.set_value();
       int64_t max = account->max_connections().load(std::memory_order_relaxed);
       if (max < 0 || static_cast<int64_t>(all.size()) <= max) {
         return;
@@ -594,6 +597,16 @@ void Server::EnforceAccountLimits(const std::string& name) {
       }
     });
   }
+  // Off the loops (claims updates on the auth pool, reload, agent pushes) the caller waits
+  // for every loop's pass, so the new limits hold for every connection once this returns
+  // (nats-server applies them before answering a claims update). A loop thread (a lookup
+  // from a re-authentication) must not wait for itself. Bounded for a stopping server.
+  for (auto& worker : workers_) {
+    if (worker->loop.IsInLoopThread()) {
+      return;
+    }
+  }
+  done.wait_for(std::chrono::seconds(5));
 }
 
 void Server::RemoveAccount(const std::string& name) {
