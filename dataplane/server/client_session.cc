@@ -378,6 +378,7 @@ void ClientSession::UpdateEffectiveLimits() {
   MinLimit(&payload, opts.max_payload > 0 ? opts.max_payload : -1);
   MinLimit(&subs, opts.max_subscriptions > 0 ? opts.max_subscriptions : -1);
   max_subscriptions_ = subs;
+  max_payload_ = payload;
   protocol::ParserLimits limits = ParserLimitsFrom(*config_);
   if (payload >= 0) {
     limits.max_payload = payload;
@@ -801,8 +802,16 @@ bool ClientSession::OnPing() {
   }
   Send(protocol::kPongFrame);
   last_ping_received_ = context_.clock().Now();
-  if (connect_received_) {
+  if (connect_received_ && !first_pong_sent_) {
     first_pong_sent_ = true;
+    // nats-server (processPing): after the first PONG a client that takes async INFO learns
+    // its own max_payload when its account or user limits lower the server's.
+    if (connect_.protocol >= 1 && max_payload_ >= 0 &&
+        max_payload_ != config_->options->max_payload) {
+      std::string& out = Scratch();
+      protocol::AppendInfo(&out, context_.ClientInfoJson(cid_, peer_.ip, "", max_payload_));
+      Send(out);
+    }
   }
   return true;
 }

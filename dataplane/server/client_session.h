@@ -255,6 +255,7 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   sublist::SublistResultRef l1_result_;
   uint64_t l1_generation_ = 0;
   int64_t max_subscriptions_ = -1;  // effective limit; -1 = unlimited
+  int64_t max_payload_ = -1;        // effective limit; -1 = the server's
   // Set when the session closes, before its subscriptions are dropped: what /connz?state=closed
   // shows (nats-server keeps a closed client's subscriptions).
   std::unique_ptr<ConnectionSnapshot> closed_snapshot_;
