@@ -4,7 +4,6 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -157,18 +156,13 @@ class ServerOperatorLimitsTest : public ServerOperatorTest {
     EXPECT_TRUE(rest.empty() || rest.find("-ERR 'Maximum Payload Violation'") != std::string::npos)
         << rest;
     // Recorded at the end of the closing loop's iteration, just after the socket closed.
-    bool recorded = false;
-    for (int i = 0; i < 500 && !recorded; ++i) {
+    EXPECT_TRUE(testing::Eventually([&] {
       int seen = 0;
       for (const ClosedConnection& c : server_->RecentlyClosed()) {
         seen += c.reason == CloseReason::kMaxPayloadExceeded ? 1 : 0;
       }
-      recorded = seen >= count;
-      if (!recorded) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-    EXPECT_TRUE(recorded);
+      return seen >= count;
+    }));
   }
   // A user of A connected with `user_jwt_tweak` (null: a plain user). Fails the test when the
   // CONNECT is refused.
