@@ -3,6 +3,7 @@
 // JWT clients and libnats creds: account isolation, stream/service imports with activation
 // tokens, live claims updates from a system-account user, revocation and expiry of connected
 // users, and the auth-bypass matrix (every case refused by both servers).
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "common/creds/creds.h"
 #include "common/testing/child_process.h"
 #include "e2e/core/server_test.h"
+#include "e2e/harness/eventually.h"
 #include "e2e/harness/nats_client.h"
 #include "e2e/harness/net.h"
 #include "e2e/operator/operator_keys.h"
@@ -605,6 +607,39 @@ TEST_P(OperatorTest, AccountDataLimitIsNotEnforcedForCoreNats) {
   EXPECT_EQ(Deliver(*c1, "data.x", *c2, "data.x", big), std::vector<std::string>{big});
   EXPECT_EQ(Deliver(*c1, "data.y", *c2, "data.y", big + big), std::vector<std::string>{big + big});
   EXPECT_FALSE(c2->closed());
+}
+
+// SIGHUP with a MEMORY resolver whose preloads lost an account: nats-server builds a new
+// resolver, deletes the account and re-authorizes every client, so the account's users get
+// -ERR 'Authorization Violation' and close; other accounts' users stay; the removed account
+// cannot be used any more.
+TEST_P(OperatorTest, ReloadDropsAccountsRemovedFromThePreload) {
+  Operator op;
+  Account a("A"), b("B");
+  const std::string sys_jwt = op.AccountJwt(op.sys), a_jwt = op.AccountJwt(a),
+                    b_jwt = op.AccountJwt(b);
+  // The same operator JWT in both files (a changed operator is refused on reload).
+  const std::string op_jwt = op.Jwt();
+  auto config = [&](const std::map<std::string, std::string>& preload) {
+    std::string text = op.Config(preload);
+    return absl::StrCat("operator: ", op_jwt, text.substr(text.find('\n')));
+  };
+  START_SERVER_OR_FAIL(server,
+                       {config({{op.sys.pub(), sys_jwt}, {a.pub(), a_jwt}, {b.pub(), b_jwt}})});
+  User ua(a), ub(b);
+  ASSERT_OK_AND_ASSIGN(auto ca, JwtConnect(server->port(), ua.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));
+  ASSERT_OK(server->RewriteConfig(config({{op.sys.pub(), sys_jwt}, {b.pub(), b_jwt}})));
+  ASSERT_OK(server->Signal(SIGHUP));
+  EXPECT_EQ(ErrBeforeClose(*ca, std::chrono::seconds(5)), "-ERR 'Authorization Violation'");
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, cb->Sync());
+  EXPECT_TRUE(ops.empty());
+  EXPECT_FALSE(cb->closed());
+  User ua2(a);
+  auto refused = JwtConnect(server->port(), ua2.creds());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "-ERR 'Authorization Violation'");
+  EXPECT_TRUE(server->Running());
 }
 
 // The accountd binary (//accountd:accountd) in the test's runfiles.
