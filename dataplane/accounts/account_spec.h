@@ -73,7 +73,9 @@ struct AccountLimits {
   int64_t max_connections = -1;
   int64_t max_subscriptions = -1;
   int64_t max_payload = -1;
-  int64_t max_data = -1;  // bytes per message counted against the account (JWT "data")
+  // JWT "data": carried, never enforced (nats-server 2.9.10 does not for core NATS).
+  int64_t max_data = -1;
+  // JWT "imports"/"exports": validated on the account JWT (dataplane/operator), not at runtime.
   int64_t max_imports = -1;
   int64_t max_exports = -1;
   int64_t max_leafnodes = -1;
