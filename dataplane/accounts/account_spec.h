@@ -73,10 +73,20 @@ struct AccountLimits {
   int64_t max_connections = -1;
   int64_t max_subscriptions = -1;
   int64_t max_payload = -1;
-  int64_t max_data = -1;  // bytes per message counted against the account (JWT "data")
+  // JWT "data": carried, never enforced (nats-server 2.9.10 does not for core NATS).
+  int64_t max_data = -1;
+  // JWT "imports"/"exports": validated on the account JWT (dataplane/operator), not at runtime.
   int64_t max_imports = -1;
   int64_t max_exports = -1;
   int64_t max_leafnodes = -1;
+};
+
+// A scoped signing key's template limits (nats-server's UserScope template): for users the
+// key signed they replace the user JWT's own subs/payload. -1 = unlimited (also when the
+// template does not set them, as the jwt library pre-fills a scope).
+struct ScopedUserLimits {
+  int64_t max_subscriptions = -1;
+  int64_t max_payload = -1;
 };
 
 struct AccountSpec {
@@ -90,8 +100,11 @@ struct AccountSpec {
   // User public key (or "*" for all users) -> unix seconds: user JWTs issued at or before
   // that time are refused and their live connections closed.
   absl::flat_hash_map<std::string, int64_t> revoked_users;
-  // Unix seconds; 0 = never. A spec past its expiry refuses new connections.
+  // Unix seconds; 0 = never. A spec past its expiry refuses new connections, and its live
+  // connections close at that time with -ERR 'Account Authentication Expired'.
   int64_t expires_unix = 0;
+  // Scoped signing key (public key) -> its template's limits (operator mode).
+  absl::flat_hash_map<std::string, ScopedUserLimits> scoped_signing_keys;
 };
 
 }  // namespace lattice::accounts

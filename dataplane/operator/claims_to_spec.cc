@@ -129,6 +129,42 @@ absl::Status VerifyActivation(const std::string& importer, const jwt::Import& im
   return absl::OkStatus();
 }
 
+namespace {
+
+// The jwt library's Subject.HasWildCards (a token test on the text, as it is written).
+bool HasWildcards(std::string_view s) {
+  auto ends = [s](std::string_view t) {
+    return s.size() >= t.size() && s.substr(s.size() - t.size()) == t;
+  };
+  return ends(".>") || s.find(".*.") != std::string_view::npos || ends(".*") ||
+         s.substr(0, 2) == "*." || s == "*" || s == ">";
+}
+
+}  // namespace
+
+absl::Status ValidateAccountLimits(const jwt::AccountClaims& claims) {
+  const jwt::AccountLimits& l = claims.nats.limits.account;
+  auto over = [](int64_t limit, size_t n) {
+    return limit != jwt::kNoLimit && static_cast<int64_t>(n) > limit;
+  };
+  if (over(l.imports, claims.nats.imports.size()))
+    return absl::PermissionDeniedError(
+        "the account contains more imports than allowed by the operator");
+  if (l.exports != jwt::kNoLimit) {
+    if (over(l.exports, claims.nats.exports.size()))
+      return absl::PermissionDeniedError(
+          "the account contains more exports than allowed by the operator");
+    if (!l.wildcard_exports) {
+      for (const jwt::Export& e : claims.nats.exports) {
+        if (HasWildcards(e.subject))
+          return absl::PermissionDeniedError(
+              "the account contains wildcard exports that are not allowed by the operator");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateImportTokens(const jwt::AccountClaims& claims) {
   for (const jwt::Import& i : claims.nats.imports) {
     if (i.token.empty())
@@ -293,6 +329,27 @@ accounts::AccountSpec AccountClaimsToSpec(const jwt::AccountClaims& claims,
   spec.limits.max_imports = limits.account.imports;
   spec.limits.max_exports = limits.account.exports;
   spec.limits.max_leafnodes = limits.account.leaf;
+
+  // Scoped keys: the jwt library starts a scope's template at NoLimit before decoding, so
+  // subs/payload the template leaves out are unlimited (a user JWT's own are 0 then).
+  for (const jwt::SigningKey& key : claims.nats.signing_keys) {
+    if (!key.scope.has_value())
+      continue;
+    accounts::ScopedUserLimits& scoped = spec.scoped_signing_keys[key.key];
+    const jwt::Json* templ = nullptr;
+    if (key.raw.is_object()) {
+      auto it = key.raw.find("template");
+      if (it != key.raw.end() && it->is_object())
+        templ = &*it;
+    }
+    auto present = [templ](const char* field) {
+      return templ != nullptr && templ->contains(field) && (*templ)[field].is_number_integer();
+    };
+    if (present("subs"))
+      scoped.max_subscriptions = key.scope->templ.limits.subs;
+    if (present("payload"))
+      scoped.max_payload = key.scope->templ.limits.payload;
+  }
 
   for (const auto& [user, when] : claims.nats.revocations)
     spec.revoked_users[user] = when;

@@ -44,6 +44,13 @@ absl::Status VerifyActivation(const std::string& importer, const jwt::Import& im
 // an expired token drops its import only). PermissionDenied naming the import otherwise.
 absl::Status ValidateImportTokens(const jwt::AccountClaims& claims);
 
+// The jwt library's account limit checks (blocking validation errors, so nats-server refuses
+// the whole account JWT): more imports than `limits.imports`, more exports than
+// `limits.exports`, or, when exports are limited, a wildcard export without
+// `limits.wildcards`. Values are as decoded (an absent limit is 0, Go's zero value);
+// -1 is unlimited. PermissionDenied with the jwt library's text otherwise.
+absl::Status ValidateAccountLimits(const jwt::AccountClaims& claims);
+
 // Converts `claims` (already decoded and validated against the operator). Imports are dropped,
 // with a line in `*notes`, when: the exporter is unknown and the import carries a token (it
 // cannot be verified); the token fails VerifyActivation; the exporter is known and no export

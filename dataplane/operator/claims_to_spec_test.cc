@@ -287,5 +287,78 @@ TEST(ValidateImportTokensTest, TokensForAnotherAccountOrKindOrSubjectAreBlocking
   refused("eyJnot.a.token", "invalid");
 }
 
+// jwt Account.Validate: the import/export limits and the wildcard export rule, with Go's
+// zero values (an absent limit is 0, not unlimited).
+TEST(ValidateAccountLimitsTest, ImportExportAndWildcardLimits) {
+  TestAccount a("A"), e("E");
+  using T = jwt::ExportType;
+  a.claims.nats.limits = jwt::OperatorLimits::Unlimited();
+  a.claims.nats.imports = {MakeImport(e.public_key(), "x", T::kStream),
+                           MakeImport(e.public_key(), "y", T::kService)};
+  a.claims.nats.exports = {StreamExport("feed.>"), ServiceExport("svc")};
+  EXPECT_TRUE(ValidateAccountLimits(a.claims).ok());
+
+  auto refused = [&](std::string_view why) {
+    absl::Status s = ValidateAccountLimits(a.claims);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << why;
+    EXPECT_EQ(std::string(s.message()), why);
+  };
+  a.claims.nats.limits.account.imports = 1;
+  refused("the account contains more imports than allowed by the operator");
+  a.claims.nats.limits.account.imports = 0;  // what an absent "imports" decodes to
+  refused("the account contains more imports than allowed by the operator");
+  a.claims.nats.limits.account.imports = 2;
+  EXPECT_TRUE(ValidateAccountLimits(a.claims).ok());
+
+  a.claims.nats.limits.account.exports = 1;
+  a.claims.nats.limits.account.wildcard_exports = true;
+  refused("the account contains more exports than allowed by the operator");
+  a.claims.nats.limits.account.exports = 2;
+  EXPECT_TRUE(ValidateAccountLimits(a.claims).ok());
+  a.claims.nats.limits.account.wildcard_exports = false;
+  refused("the account contains wildcard exports that are not allowed by the operator");
+  // Wildcards are only checked when exports are limited (as the jwt library does).
+  a.claims.nats.limits.account.exports = -1;
+  EXPECT_TRUE(ValidateAccountLimits(a.claims).ok());
+  for (const char* subject : {"*", ">", "a.*", "*.b", "a.*.c", "a.>"}) {
+    a.claims.nats.limits.account.exports = 5;
+    a.claims.nats.exports = {StreamExport(subject)};
+    EXPECT_FALSE(ValidateAccountLimits(a.claims).ok()) << subject;
+  }
+  a.claims.nats.exports = {StreamExport("a.b")};
+  EXPECT_TRUE(ValidateAccountLimits(a.claims).ok());
+}
+
+// A scoped signing key's template limits reach the spec; limits the template leaves out are
+// unlimited (the jwt library pre-fills a scope with NoLimit before decoding it).
+TEST(ClaimsToSpecScopesTest, ScopedSigningKeyTemplateLimits) {
+  TestOperator op;
+  TestAccount a("A");
+  nkeys::KeyPair set = NewKey(nkeys::KeyType::kAccount);
+  nkeys::KeyPair unset = NewKey(nkeys::KeyType::kAccount);
+  jwt::SigningKey with;
+  with.key = set.public_key().str();
+  jwt::UserScope scope;
+  scope.templ.limits.subs = 3;
+  scope.templ.limits.payload = 64;
+  with.scope = scope;
+  jwt::SigningKey without;
+  without.key = unset.public_key().str();
+  without.scope = jwt::UserScope{};
+  a.claims.nats.signing_keys = {with, without, {a.signing.public_key().str(), {}, {}}};
+  absl::StatusOr<jwt::AccountClaims> decoded = jwt::DecodeAccount(a.Jwt(op));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  std::vector<std::string> notes;
+  auto no_exporters = [](const std::string&) -> std::shared_ptr<const jwt::AccountClaims> {
+    return nullptr;
+  };
+  accounts::AccountSpec spec = AccountClaimsToSpec(*decoded, no_exporters, kNow, &notes);
+  ASSERT_EQ(spec.scoped_signing_keys.size(), 2u);
+  EXPECT_EQ(spec.scoped_signing_keys.at(with.key).max_subscriptions, 3);
+  EXPECT_EQ(spec.scoped_signing_keys.at(with.key).max_payload, 64);
+  EXPECT_EQ(spec.scoped_signing_keys.at(without.key).max_subscriptions, -1);
+  EXPECT_EQ(spec.scoped_signing_keys.at(without.key).max_payload, -1);
+}
+
 }  // namespace
 }  // namespace lattice::operator_mode

@@ -75,8 +75,11 @@ absl::StatusOr<std::unique_ptr<OperatorMode>> OperatorMode::Create(OperatorModeC
           absl::StrCat("resolver_preload ", key, ": ", claims.status().message()));
     // As nats-server: a preload with bad import tokens is a start-up warning; the account
     // itself is refused when a client needs it.
-    if (absl::Status tokens = ValidateImportTokens(*claims); !tokens.ok()) {
-      LATTICE_LOG(kWarn) << "Account [" << key << "] has validation issues: " << tokens.message();
+    for (const absl::Status& issue :
+         {ValidateImportTokens(*claims), ValidateAccountLimits(*claims)}) {
+      if (!issue.ok()) {
+        LATTICE_LOG(kWarn) << "Account [" << key << "] has validation issues: " << issue.message();
+      }
     }
     mode->resolver_->Store(key, token);
   }
@@ -116,8 +119,10 @@ absl::StatusOr<jwt::AccountClaims> OperatorMode::Verify(std::string_view token,
     return op.status();
   // nats-server refuses the whole account JWT when an import token is malformed or was
   // issued to another account (jwt Import.Validate is blocking).
+  // The same holds for its import/export limits (jwt Account.Validate).
   if (import_tokens) {
     LATTICE_RETURN_IF_ERROR(ValidateImportTokens(claims));
+    LATTICE_RETURN_IF_ERROR(ValidateAccountLimits(claims));
   }
   return claims;
 }
@@ -133,6 +138,15 @@ std::string OperatorMode::HeldJwt(const std::string& account) const {
   MutexLock lock(&state_mu_);
   auto it = held_.find(account);
   return it == held_.end() ? "" : it->second.jwt;
+}
+
+std::vector<std::string> OperatorMode::HeldAccounts() const {
+  MutexLock lock(&state_mu_);
+  std::vector<std::string> keys;
+  keys.reserve(held_.size());
+  for (const auto& [key, held] : held_)
+    keys.push_back(key);
+  return keys;
 }
 
 std::shared_ptr<const jwt::AccountClaims> OperatorMode::FindAccount(const std::string& account,
@@ -230,7 +244,23 @@ absl::Status OperatorMode::HandleClaimsUpdate(std::string_view subject, std::str
   if (!nkeys::IsValidPublicKey(account, nkeys::KeyType::kAccount))
     return absl::InvalidArgumentError(
         absl::StrCat("claims update subject '", Av(subject), "' does not name an account"));
-  LATTICE_ASSIGN_OR_RETURN(jwt::AccountClaims claims, Verify(payload, account));
+  // As nats-server: decode errors and a subject mismatch are reported as such; every other
+  // refusal of an account it holds (trust, time bounds, jwt validation) is "account
+  // validation failed".
+  if (payload.size() > kMaxAccountJwtBytes)
+    return absl::InvalidArgumentError("account JWT too large");
+  LATTICE_ASSIGN_OR_RETURN(jwt::AccountClaims decoded, jwt::DecodeAccount(payload));
+  if (decoded.std.subject != account)
+    return absl::InvalidArgumentError("subject does not match jwt content");
+  absl::StatusOr<jwt::AccountClaims> verified = Verify(payload, account);
+  if (!verified.ok()) {
+    LATTICE_LOG(kWarn) << "operator mode: claims update for " << account
+                       << " refused: " << verified.status().message();
+    if (HeldClaims(account) != nullptr)
+      return absl::Status(verified.status().code(), "account validation failed");
+    return verified.status();
+  }
+  jwt::AccountClaims claims = *std::move(verified);
   MutexLock lock(&update_mu_);
   std::shared_ptr<const jwt::AccountClaims> held = HeldClaims(account);
   if (held == nullptr) {

@@ -106,6 +106,8 @@ class OperatorMode final : public AccountClaimsLookup {
   AccountResolver& resolver() const { return *resolver_; }
   // The JWT currently held for `account` (empty when none); for monitoring and tests.
   std::string HeldJwt(const std::string& account) const;
+  // The public keys of every held account.
+  std::vector<std::string> HeldAccounts() const;
 
  private:
   struct Held {

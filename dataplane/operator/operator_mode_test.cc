@@ -208,6 +208,14 @@ TEST_F(OperatorModeTest, ClaimsUpdatesRefuseBadInput) {
             absl::StatusCode::kPermissionDenied);
   exporter_.claims.std.expires = kNow - 1;
   EXPECT_FALSE(mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow)).ok());
+  // As nats-server: a held account's refused update says "account validation failed", a
+  // JWT of another account "subject does not match jwt content".
+  exporter_.claims.std.expires = 0;
+  exporter_.claims.nats.limits.account.exports = 0;  // it has one
+  absl::Status too_many = mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow));
+  EXPECT_EQ(std::string(too_many.message()), "account validation failed");
+  EXPECT_EQ(std::string(mode->HandleClaimsUpdate(Update(key), importer_.Jwt(op_, kNow)).message()),
+            "subject does not match jwt content");
   EXPECT_EQ(sink_.AppliedCount(key), 1);
 }
 

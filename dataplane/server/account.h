@@ -6,9 +6,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+
 #include "common/base/mutex.h"
+#include "dataplane/accounts/account_spec.h"
 #include "dataplane/mapping/mapping_table.h"
 #include "dataplane/sublist/sublist.h"
 
@@ -39,6 +43,24 @@ class Account {
   std::atomic<int64_t>& max_connections() { return max_connections_; }
   std::atomic<int64_t>& max_subscriptions() { return max_subscriptions_; }
   std::atomic<int64_t>& max_payload() { return max_payload_; }
+  // Unix seconds at which the account's JWT expires (0 = never): its sessions close then
+  // with -ERR 'Account Authentication Expired'.
+  std::atomic<int64_t>& expires_unix() { return expires_unix_; }
+
+  // Scoped signing keys' template limits (operator mode), replaced on every update.
+  void set_scoped_signing_keys(absl::flat_hash_map<std::string, accounts::ScopedUserLimits> keys) {
+    MutexLock lock(&mu_);
+    scoped_signing_keys_ = std::move(keys);
+  }
+  // The template limits when `signing_key` is one of the account's scoped keys.
+  std::optional<accounts::ScopedUserLimits> ScopedLimits(const std::string& signing_key) const {
+    MutexLock lock(&mu_);
+    auto it = scoped_signing_keys_.find(signing_key);
+    if (it == scoped_signing_keys_.end()) {
+      return std::nullopt;
+    }
+    return it->second;
+  }
 
   // Subject mappings applied to subjects published into this account (null = none).
   // Publishers cache the table and re-read it when the generation changes, so the publish
@@ -73,9 +95,12 @@ class Account {
   std::atomic<int64_t> max_connections_{-1};
   std::atomic<int64_t> max_subscriptions_{-1};
   std::atomic<int64_t> max_payload_{-1};
+  std::atomic<int64_t> expires_unix_{0};
   std::atomic<bool> active_{true};
   mutable Mutex mu_;
   std::shared_ptr<const mapping::MappingTable> mappings_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, accounts::ScopedUserLimits> scoped_signing_keys_
+      ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> mappings_generation_{1};
 };
 

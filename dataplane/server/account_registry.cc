@@ -244,6 +244,8 @@ void AccountRegistry::ApplyLocked(accounts::AccountSpec spec) {
   account.max_connections().store(spec.limits.max_connections, std::memory_order_relaxed);
   account.max_subscriptions().store(spec.limits.max_subscriptions, std::memory_order_relaxed);
   account.max_payload().store(spec.limits.max_payload, std::memory_order_relaxed);
+  account.expires_unix().store(spec.expires_unix, std::memory_order_relaxed);
+  account.set_scoped_signing_keys(spec.scoped_signing_keys);
   account.active().store(true, std::memory_order_release);
   account.set_mappings(BuildMappings(spec));
   it->second.spec = std::move(spec);

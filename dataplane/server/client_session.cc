@@ -11,6 +11,7 @@
 
 #include "common/base/check.h"
 #include "common/base/log.h"
+#include "common/jwt/claims.h"
 #include "dataplane/auth/permission_errors.h"
 #include "dataplane/protocol/client_encoder.h"
 
@@ -96,7 +97,8 @@ ClientSession::ClientSession(EventLoop& loop, int fd, uint64_t cid, Peer peer,
       stats_(stats),
       config_(context.config()),
       parser_(ParserLimitsFrom(*config_)) {
-  max_subscriptions_ = config_->options->max_subscriptions;
+  max_subscriptions_ =
+      config_->options->max_subscriptions > 0 ? config_->options->max_subscriptions : -1;
   start_unix_nanos_ = UnixNanosNow();
   last_activity_unix_nanos_.store(start_unix_nanos_, std::memory_order_relaxed);
 }
@@ -215,6 +217,19 @@ bool ClientSession::ApplyAuthOutcome(const auth::AuthOutcome& outcome) {
   user_public_key_ = outcome.identity.user_public_key;
   issued_at_unix_ = outcome.identity.issued_at_unix;
   expires_unix_ = outcome.identity.expires_unix;
+  jwt_user_ = false;
+  user_signing_key_.clear();
+  if (!connect_.jwt.empty()) {
+    // Already verified by the provider; only its limits and issuer are read here.
+    if (absl::StatusOr<jwt::UserClaims> user = jwt::DecodeUser(connect_.jwt); user.ok()) {
+      jwt_user_ = true;
+      user_max_subscriptions_ = user->nats.permissions.limits.subs;
+      user_max_payload_ = user->nats.permissions.limits.payload;
+      if (!user->nats.issuer_account.empty() && user->nats.issuer_account != user->std.issuer) {
+        user_signing_key_ = user->std.issuer;
+      }
+    }
+  }
   perms_.Reset(outcome.identity.permissions);
   bool responses =
       outcome.identity.permissions != nullptr && outcome.identity.permissions->allow_responses();
@@ -282,12 +297,6 @@ bool ClientSession::BindAccount(const std::string& name) {
   account_ = std::move(target);
   l1_result_.reset();
   mappings_generation_ = 0;
-  int64_t max_payload = account_->max_payload().load(std::memory_order_relaxed);
-  if (max_payload >= 0 && max_payload < config_->options->max_payload) {
-    protocol::ParserLimits limits = ParserLimitsFrom(*config_);
-    limits.max_payload = max_payload;
-    parser_.set_limits(limits);
-  }
   return true;
 }
 
@@ -304,24 +313,93 @@ void ClientSession::ArmExpiryTimer() {
     loop().CancelTimer(expiry_timer_);
     expiry_timer_ = 0;
   }
-  if (expires_unix_ <= 0) {
+  // nats-server runs a timer per user JWT ('User Authentication Expired') and one per
+  // account JWT ('Account Authentication Expired', every client of the account); both close
+  // as AuthenticationExpired. One timer for whichever comes first.
+  int64_t user_at = expires_unix_;
+  int64_t account_at =
+      account_ != nullptr ? account_->expires_unix().load(std::memory_order_relaxed) : 0;
+  bool account_first = account_at > 0 && (user_at <= 0 || account_at < user_at);
+  int64_t at = account_first ? account_at : user_at;
+  if (at <= 0) {
     return;
   }
-  int64_t now_nanos = UnixNanosNow();
-  int64_t left_nanos = expires_unix_ * 1000000000 - now_nanos;
+  const char* text =
+      account_first ? "Account Authentication Expired" : "User Authentication Expired";
+  int64_t left_nanos = at * 1000000000 - UnixNanosNow();
   if (left_nanos <= 0) {
-    // nats-server: -ERR 'User Authentication Expired', closed as AuthenticationExpired.
-    CloseWithError("User Authentication Expired", CloseReason::kAuthenticationExpired);
+    CloseWithError(text, CloseReason::kAuthenticationExpired);
     return;
   }
   std::weak_ptr<Connection> weak = weak_from_this();
-  expiry_timer_ = loop().AddTimer(std::chrono::nanoseconds(left_nanos), [weak] {
+  expiry_timer_ = loop().AddTimer(std::chrono::nanoseconds(left_nanos), [weak, text] {
     if (auto self = weak.lock()) {
       auto* session = static_cast<ClientSession*>(self.get());
       session->expiry_timer_ = 0;
-      session->CloseWithError("User Authentication Expired", CloseReason::kAuthenticationExpired);
+      session->CloseWithError(text, CloseReason::kAuthenticationExpired);
     }
   });
+}
+
+namespace {
+
+// nats-server's minLimit: -1 is unlimited; the smaller of two limits wins.
+void MinLimit(int64_t* value, int64_t limit) {
+  if (limit == -1) {
+    return;
+  }
+  if (*value == -1 || limit < *value) {
+    *value = limit;
+  }
+}
+
+}  // namespace
+
+void ClientSession::UpdateEffectiveLimits() {
+  int64_t payload = -1;
+  int64_t subs = -1;
+  if (jwt_user_) {
+    payload = user_max_payload_;
+    subs = user_max_subscriptions_;
+    if (!user_signing_key_.empty() && account_ != nullptr) {
+      if (std::optional<accounts::ScopedUserLimits> scoped =
+              account_->ScopedLimits(user_signing_key_)) {
+        payload = scoped->max_payload;
+        subs = scoped->max_subscriptions;
+      }
+    }
+  }
+  if (account_ != nullptr) {
+    MinLimit(&payload, account_->max_payload().load(std::memory_order_relaxed));
+    MinLimit(&subs, account_->max_subscriptions().load(std::memory_order_relaxed));
+  }
+  // The server options say "unlimited" with 0.
+  const options::Options& opts = *config_->options;
+  MinLimit(&payload, opts.max_payload > 0 ? opts.max_payload : -1);
+  MinLimit(&subs, opts.max_subscriptions > 0 ? opts.max_subscriptions : -1);
+  max_subscriptions_ = subs;
+  max_payload_ = payload;
+  protocol::ParserLimits limits = ParserLimitsFrom(*config_);
+  if (payload >= 0) {
+    limits.max_payload = payload;
+  }
+  parser_.set_limits(limits);
+}
+
+void ClientSession::ApplyAccountLimits() {
+  if (closed() || account_ == nullptr) {
+    return;
+  }
+  UpdateEffectiveLimits();
+  if (max_subscriptions_ != -1 && static_cast<int64_t>(subs_.size()) >= max_subscriptions_) {
+    // nats-server (applyAccountLimits): at or over the limit, even exactly at it.
+    LATTICE_LOG(kInfo) << "cid " << cid_ << " "
+                       << protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded);
+    CloseWithError(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded),
+                   CloseReason::kMaxSubscriptionsExceeded);
+    return;
+  }
+  ArmExpiryTimer();
 }
 
 void ClientSession::CompleteConnect() {
@@ -329,7 +407,7 @@ void ClientSession::CompleteConnect() {
     loop().CancelTimer(auth_timer_);
     auth_timer_ = 0;
   }
-  ArmExpiryTimer();
+  ApplyAccountLimits();
   if (closed()) {
     return;
   }
@@ -648,13 +726,8 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
     }
     return true;
   }
-  if (max_subscriptions_ > 0 && static_cast<int>(subs_.size()) >= max_subscriptions_) {
-    SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
-    return true;
-  }
-  // The account's max_subscriptions bounds each connection, as nats-server applies it.
-  int64_t account_max = account_->max_subscriptions().load(std::memory_order_relaxed);
-  if (account_max >= 0 && static_cast<int64_t>(subs_.size()) >= account_max) {
+  // The smallest of the user's, the account's and the server's limits (UpdateEffectiveLimits).
+  if (max_subscriptions_ != -1 && static_cast<int64_t>(subs_.size()) >= max_subscriptions_) {
     SendErr(protocol::ErrorText(ProtocolError::kMaxSubscriptionsExceeded));
     return true;
   }
@@ -732,8 +805,16 @@ bool ClientSession::OnPing() {
   }
   Send(protocol::kPongFrame);
   last_ping_received_ = context_.clock().Now();
-  if (connect_received_) {
+  if (connect_received_ && !first_pong_sent_) {
     first_pong_sent_ = true;
+    // nats-server (processPing): after the first PONG a client that takes async INFO learns
+    // its own max_payload when its account or user limits lower the server's.
+    if (connect_.protocol >= 1 && max_payload_ >= 0 &&
+        max_payload_ != config_->options->max_payload) {
+      std::string& out = Scratch();
+      protocol::AppendInfo(&out, context_.ClientInfoJson(cid_, peer_.ip, "", max_payload_));
+      Send(out);
+    }
   }
   return true;
 }
@@ -807,9 +888,8 @@ void ClientSession::ApplyConfig(const RuntimeConfig& config) {
   auto fresh = std::make_shared<RuntimeConfig>(config);
   bool auth_changed = fresh->authenticator != config_->authenticator;
   config_ = std::move(fresh);
-  parser_.set_limits(ParserLimitsFrom(*config_));
   set_max_pending(config_->options->max_pending);
-  max_subscriptions_ = config_->options->max_subscriptions;
+  UpdateEffectiveLimits();
   if (auth_changed && connect_received_ && !Authenticate()) {
     // nats-server 2.9.10 closes a client whose credentials a reload removed without an -ERR.
     Close(CloseReason::kAuthenticationViolation);
@@ -847,6 +927,7 @@ void ClientSession::OnClosed(CloseReason reason) {
     loop().CancelTimer(expiry_timer_);
     expiry_timer_ = 0;
   }
+  closed_snapshot_ = std::make_unique<ConnectionSnapshot>(Snapshot());
   if (account_ != nullptr) {
     RemoveAllSubscriptions();
     account_->connections().fetch_sub(1, std::memory_order_relaxed);
@@ -865,6 +946,9 @@ void ClientSession::OnClosed(CloseReason reason) {
 }
 
 ConnectionSnapshot ClientSession::Snapshot() const {
+  if (closed_snapshot_ != nullptr) {
+    return *closed_snapshot_;
+  }
   ConnectionSnapshot snap;
   snap.cid = cid_;
   snap.ip = peer_.ip;

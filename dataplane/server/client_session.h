@@ -138,6 +138,13 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   // Applies a reloaded configuration (limits, permissions). Owning loop.
   void ApplyConfig(const RuntimeConfig& config);
 
+  // Re-applies the bound account's live limits, as nats-server's applyAccountLimits: the
+  // session's payload and subscription limits become the smallest of the user JWT's (or its
+  // scoped signing key template's), the account's and the server's; a session already at or
+  // over the new subscription limit gets -ERR 'maximum subscriptions exceeded' and closes;
+  // the expiry timer follows the account JWT's expiry. Owning loop.
+  void ApplyAccountLimits();
+
   ConnectionSnapshot Snapshot() const;
 
   // The account this session is bound to ($G before CONNECT). Owning loop.
@@ -145,6 +152,8 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   // From the authenticated Identity (empty / 0 when not an nkey or JWT user). Owning loop.
   const std::string& user_public_key() const { return user_public_key_; }
   int64_t issued_at_unix() const { return issued_at_unix_; }
+  // True once CONNECT was accepted. Owning loop.
+  bool connect_received() const { return connect_received_; }
 
   // Sends -ERR '<text>' and closes (revocation, account removal). Owning loop.
   void CloseWithError(std::string_view text, CloseReason reason);
@@ -188,8 +197,11 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void ArmPingTimer(ClockDuration delay);
   void OnPingTimer();
   void OnAuthTimeout();
-  // Arms the credentials-expiry timer (expires_unix_), replacing any earlier one.
+  // Arms the credentials-expiry timer (the user's expires_unix_ or the account's expiry,
+  // whichever comes first), replacing any earlier one.
   void ArmExpiryTimer();
+  // Recomputes max_subscriptions_ and the parser's payload limit (see ApplyAccountLimits).
+  void UpdateEffectiveLimits();
   bool Authenticate();
   // Applies a successful outcome (user, permissions); false when it failed.
   bool ApplyAuthOutcome(const auth::AuthOutcome& outcome);
@@ -210,6 +222,12 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   int64_t issued_at_unix_ = 0;
   int64_t expires_unix_ = 0;
   TimerId expiry_timer_ = 0;
+  // From a decodable user JWT in CONNECT (nats-server applies its limits whenever one is
+  // sent): its own subs/payload limits and, when an account signing key issued it, that key.
+  bool jwt_user_ = false;
+  int64_t user_max_subscriptions_ = -1;
+  int64_t user_max_payload_ = -1;
+  std::string user_signing_key_;
 
   protocol::ClientParser parser_;
   auth::ConnectOptions connect_;
@@ -239,7 +257,11 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   std::string l1_subject_;
   sublist::SublistResultRef l1_result_;
   uint64_t l1_generation_ = 0;
-  int max_subscriptions_ = 0;
+  int64_t max_subscriptions_ = -1;  // effective limit; -1 = unlimited
+  int64_t max_payload_ = -1;        // effective limit; -1 = the server's
+  // Set when the session closes, before its subscriptions are dropped: what /connz?state=closed
+  // shows (nats-server keeps a closed client's subscriptions).
+  std::unique_ptr<ConnectionSnapshot> closed_snapshot_;
 
   TimerId auth_timer_ = 0;
   TimerId ping_timer_ = 0;

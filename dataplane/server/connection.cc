@@ -66,6 +66,8 @@ std::string_view CloseReasonText(CloseReason reason) {
       return "Credentials Revoked";
     case CloseReason::kMaxAccountConnectionsExceeded:
       return "Maximum Account Connections Exceeded";
+    case CloseReason::kMaxSubscriptionsExceeded:
+      return "Maximum Subscriptions Exceeded";
   }
   return "Unknown";
 }

@@ -44,6 +44,7 @@ enum class CloseReason : uint8_t {
   kAuthenticationExpired,  // user JWT expired, or its account was removed
   kRevocation,             // the user's credentials were revoked
   kMaxAccountConnectionsExceeded,
+  kMaxSubscriptionsExceeded,  // a live limit change left it at or over its subscription limit
 };
 std::string_view CloseReasonText(CloseReason reason);
 

@@ -570,9 +570,87 @@ void Server::ApplyAccount(accounts::AccountSpec spec) {
   std::vector<std::pair<std::string, int64_t>> revoked(spec.revoked_users.begin(),
                                                        spec.revoked_users.end());
   context_->registry().Apply(std::move(spec));
+  EnforceAccountLimits(name);
   for (const auto& [key, before] : revoked) {
     RevokeUser(name, key, before);
   }
+}
+
+void Server::EnforceAccountLimits(const std::string& name) {
+  std::shared_ptr<Account> account = context_->registry().Find(name);
+  if (account == nullptr || workers_.empty()) {
+    return;
+  }
+  // Every loop re-applies the limits to its sessions of the account and reports the ones
+  // still open; the last loop to report picks the connections over max_connections. As
+  // nats-server (updateAccountClaimsWithRefresh) the newest are kept: connections sorted by
+  // start, newest first, and every one from index max_connections on is closed.
+  struct Sweep {
+    Mutex mu;
+    size_t loops_left ABSL_GUARDED_BY(mu) = 0;
+    std::vector<std::pair<uint64_t, std::weak_ptr<ClientSession>>> open ABSL_GUARDED_BY(mu);
+    std::promise<void> done;  // set by the last loop
+  };
+  auto sweep = std::make_shared<Sweep>();
+  std::future<void> done = sweep->done.get_future();
+  {
+    MutexLock lock(&sweep->mu);
+    sweep->loops_left = workers_.size();
+  }
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->loop.Post([w, sweep, account] {
+      std::vector<std::pair<uint64_t, std::weak_ptr<ClientSession>>> mine;
+      for (auto& [cid, session] : w->sessions) {
+        if (session->closed() || session->account() != account || !session->connect_received()) {
+          continue;
+        }
+        session->ApplyAccountLimits();
+        if (!session->closed()) {
+          mine.emplace_back(cid, session);
+        }
+      }
+      std::vector<std::pair<uint64_t, std::weak_ptr<ClientSession>>> all;
+      {
+        MutexLock lock(&sweep->mu);
+        sweep->open.insert(sweep->open.end(), mine.begin(), mine.end());
+        if (--sweep->loops_left > 0) {
+          return;
+        }
+        all = std::move(sweep->open);
+      }
+      sweep->done.set_value();
+      int64_t max = account->max_connections().load(std::memory_order_relaxed);
+      if (max < 0 || static_cast<int64_t>(all.size()) <= max) {
+        return;
+      }
+      // cids follow accept order, so a higher cid is a newer connection.
+      std::sort(all.begin(), all.end(),
+                [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (size_t i = static_cast<size_t>(max); i < all.size(); ++i) {
+        std::shared_ptr<ClientSession> victim = all[i].second.lock();
+        if (victim == nullptr) {
+          continue;
+        }
+        victim->loop().Post([weak = all[i].second] {
+          if (auto s = weak.lock()) {
+            s->CloseWithError("maximum account active connections exceeded",
+                              CloseReason::kMaxAccountConnectionsExceeded);
+          }
+        });
+      }
+    });
+  }
+  // Off the loops (claims updates on the auth pool, reload, agent pushes) the caller waits
+  // for every loop's pass, so the new limits hold for every connection once this returns
+  // (nats-server applies them before answering a claims update). A loop thread (a lookup
+  // from a re-authentication) must not wait for itself. Bounded for a stopping server.
+  for (auto& worker : workers_) {
+    if (worker->loop.IsInLoopThread()) {
+      return;
+    }
+  }
+  done.wait_for(std::chrono::seconds(5));
 }
 
 void Server::RemoveAccount(const std::string& name) {

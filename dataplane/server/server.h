@@ -100,6 +100,11 @@ class Server {
   void ApplyAccount(accounts::AccountSpec spec);
   // Removes an account; its connections get -ERR 'Account Authentication Expired' and close.
   void RemoveAccount(const std::string& name);
+  // Applies the account's current limits to its live connections (ApplyAccount does this):
+  // payload, subscription and expiry per connection (ClientSession::ApplyAccountLimits), and
+  // when more are connected than max_connections the oldest beyond the limit get -ERR
+  // 'maximum account active connections exceeded' and close (nats-server keeps the newest).
+  void EnforceAccountLimits(const std::string& name);
   // Closes connections bound to `account` whose user public key is `user_key` ("*" = every
   // key) and whose credentials were issued at or before `issued_at_or_before_unix`, with
   // nats-server's -ERR 'User Authentication Revoked'.

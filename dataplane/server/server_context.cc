@@ -81,7 +81,7 @@ void ServerContext::StopAuthPool() {
 }
 
 std::string ServerContext::ClientInfoJson(uint64_t client_id, std::string_view client_ip,
-                                          std::string_view nonce) const {
+                                          std::string_view nonce, int64_t max_payload) const {
   std::shared_ptr<const RuntimeConfig> config;
   std::string host;
   int port = 0;
@@ -107,7 +107,8 @@ std::string ServerContext::ClientInfoJson(uint64_t client_id, std::string_view c
   out.append(",\"host\":");
   AppendJsonString(&out, host);
   out.append(",\"port\":").append(std::to_string(port));
-  out.append(",\"headers\":true,\"max_payload\":").append(std::to_string(opts.max_payload));
+  out.append(",\"headers\":true,\"max_payload\":")
+      .append(std::to_string(max_payload >= 0 ? max_payload : opts.max_payload));
   if (config->authenticator != nullptr && config->authenticator->advertise_auth_required()) {
     out.append(",\"auth_required\":true");
   }

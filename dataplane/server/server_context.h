@@ -97,8 +97,10 @@ class ServerContext {
   void StopAuthPool();
 
   // The client INFO JSON (without "INFO " and the trailing " \r\n") for one connection.
-  std::string ClientInfoJson(uint64_t client_id, std::string_view client_ip,
-                             std::string_view nonce) const;
+  // `max_payload` >= 0 replaces the server's (a connection whose account or user limits
+  // lower it, as nats-server's per-client INFO).
+  std::string ClientInfoJson(uint64_t client_id, std::string_view client_ip, std::string_view nonce,
+                             int64_t max_payload = -1) const;
 
  private:
   const Clock& clock_;

@@ -250,15 +250,40 @@ absl::Status Server::ReloadOperatorMode(const options::Options& options) {
   if (absl::Status s = OperatorConfigError(options); !s.ok()) {
     return s;
   }
-  // nats-server re-reads the memory resolver's preloads and refreshes the accounts it holds.
+  auto resolver = operator_mode::ParseResolverOption(options.resolver);
+  if (!resolver.ok() || resolver->kind != operator_mode::ResolverConfig::Kind::kMemory) {
+    return absl::OkStatus();  // nats-server refreshes accounts on reload for MEMORY only
+  }
+  // nats-server builds a new memory resolver from the reloaded preloads and refreshes the
+  // accounts it holds: a changed JWT is applied as a claims update, new preloads can be
+  // looked up, and accounts no longer preloaded are deleted; their clients fail the
+  // re-authorization every client gets on reload (-ERR 'Authorization Violation').
   for (const auto& [key, token] : options.resolver_preload) {
     std::string held = operator_mode_->HeldJwt(key);
-    if (held.empty() || held == token) {
+    if (held == token) {
+      continue;
+    }
+    if (held.empty()) {
+      operator_mode_->resolver().Store(key, token);
       continue;
     }
     if (absl::Status s = operator_mode_->ApplyAccountJwt(token); !s.ok()) {
       LATTICE_LOG(kWarn) << "resolver_preload " << key << " not applied: " << s.message();
     }
+  }
+  const std::string& system_account = operator_mode_->system_account();
+  for (const std::string& key : operator_mode_->HeldAccounts()) {
+    if (key == system_account || options.resolver_preload.count(key) > 0) {
+      continue;
+    }
+    LATTICE_LOG(kInfo) << "Reloaded: deleting account [removed]: \"" << key << "\"";
+    // Posted before ForgetAccount's own closes, so each loop closes these first.
+    ForEachSession([key](ClientSession& session) {
+      if (session.account()->name() == key) {
+        session.CloseWithError("Authorization Violation", CloseReason::kAuthenticationViolation);
+      }
+    });
+    operator_mode_->ForgetAccount(key);
   }
   return absl::OkStatus();
 }

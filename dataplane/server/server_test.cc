@@ -475,6 +475,23 @@ TEST(ServerTest, SnapshotListsConnectionsWithStats) {
   EXPECT_GT(s.start_unix_nanos, 0);
 }
 
+// /connz?state=closed shows what the connection had when it closed (nats-server keeps a
+// closed client's subscriptions), not what was left after they were dropped.
+TEST(ServerTest, ClosedConnectionKeepsItsSubscriptions) {
+  auto server = StartServer();
+  {
+    RawClient c(server->port());
+    c.Handshake();
+    c.Send("SUB a 1\r\nSUB b.> 2\r\nSUB c q 3\r\n");
+    c.Sync();
+  }
+  ASSERT_TRUE(Eventually([&] { return server->RecentlyClosed().size() == 1; }));
+  const ConnectionSnapshot s = server->RecentlyClosed()[0].snapshot;
+  EXPECT_EQ(s.subscription_count, 3u);
+  EXPECT_THAT(s.subscriptions, ::testing::UnorderedElementsAre("a", "b.>", "c"));
+  EXPECT_EQ(s.subscription_details.size(), 3u);
+}
+
 TEST(ServerTest, ShutdownClosesClients) {
   auto server = StartServer();
   RawClient c(server->port());

@@ -3,6 +3,7 @@
 // JWT clients and libnats creds: account isolation, stream/service imports with activation
 // tokens, live claims updates from a system-account user, revocation and expiry of connected
 // users, and the auth-bypass matrix (every case refused by both servers).
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "common/creds/creds.h"
 #include "common/testing/child_process.h"
 #include "e2e/core/server_test.h"
+#include "e2e/harness/eventually.h"
 #include "e2e/harness/nats_client.h"
 #include "e2e/harness/net.h"
 #include "e2e/operator/operator_keys.h"
@@ -424,6 +426,220 @@ TEST_P(OperatorTest, SigningKeysAndScopedSigningKeys) {
   ASSERT_FALSE(ops.empty());
   EXPECT_EQ(ops.front().line, "-ERR 'Permissions Violation for Publish to \"other\"'");
   EXPECT_FALSE(JwtConnect(server->port(), {a.UserJwt(u3, 0, &unlisted), &u3}).ok());
+}
+
+// Publishes `account_jwt` as a claims update from the system user `sys` and returns the
+// response ({"data":...} or {"error":...}); null when none came.
+nlohmann::json PushClaims(RawClient& sys, const std::string& account,
+                          const std::string& account_jwt) {
+  static int n = 0;
+  std::string inbox = absl::StrCat("_INBOX.claims", ++n);
+  EXPECT_TRUE(sys.Send(absl::StrCat("SUB ", inbox, " c", n, "\r\nPUB $SYS.ACCOUNT.", account,
+                                    ".CLAIMS.UPDATE ", inbox, " ", account_jwt.size(), "\r\n",
+                                    account_jwt, "\r\n"))
+                  .ok());
+  auto answer = sys.ReadUntil("MSG");
+  if (!answer.ok() || answer->empty()) {
+    return nlohmann::json();
+  }
+  return nlohmann::json::parse(answer->back().payload, nullptr, false);
+}
+
+// Lowering an account's max_connections on live connections: nats-server sorts the clients
+// newest first and closes every one past the limit, so the oldest go with -ERR 'maximum
+// account active connections exceeded' and the newest stays.
+TEST_P(OperatorTest, LoweringMaxConnectionsClosesTheOldest) {
+  Operator op;
+  Account a("A");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User us(op.sys), u1(a), u2(a), u3(a);
+  ASSERT_OK_AND_ASSIGN(auto cs, JwtConnect(server->port(), us.creds()));
+  ASSERT_OK_AND_ASSIGN(auto c1, JwtConnect(server->port(), u1.creds()));
+  ASSERT_OK_AND_ASSIGN(auto c2, JwtConnect(server->port(), u2.creds()));
+  ASSERT_OK_AND_ASSIGN(auto c3, JwtConnect(server->port(), u3.creds()));
+  a.claims.nats.limits.account.conn = 1;
+  nlohmann::json r = PushClaims(*cs, a.pub(), op.AccountJwt(a, 1));
+  EXPECT_EQ(r["data"]["code"], 200) << r.dump();
+  EXPECT_EQ(ErrBeforeClose(*c1, std::chrono::seconds(5)),
+            "-ERR 'maximum account active connections exceeded'");
+  EXPECT_EQ(ErrBeforeClose(*c2, std::chrono::seconds(5)),
+            "-ERR 'maximum account active connections exceeded'");
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, c3->Sync());
+  EXPECT_TRUE(ops.empty());
+  EXPECT_FALSE(c3->closed());
+  User u4(a);
+  auto refused = JwtConnect(server->port(), u4.creds());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "-ERR 'maximum account active connections exceeded'");
+}
+
+// Subscription and payload limits of a claims update apply to live connections: a connection
+// at or over the new subscription limit is closed (exactly at it too: nats-server's
+// subsAtLimit), another gets -ERR on the SUB past it and stays; a PUB above the new payload
+// limit is a Maximum Payload Violation. A user JWT's own subs limit is lower still.
+TEST_P(OperatorTest, LiveSubscriptionAndPayloadLimits) {
+  Operator op;
+  Account a("A");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User us(op.sys), busy(a), calm(a);
+  ASSERT_OK_AND_ASSIGN(auto cs, JwtConnect(server->port(), us.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), busy.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cc, JwtConnect(server->port(), calm.creds()));
+  ASSERT_OK(cb->Send("SUB a 1\r\nSUB b 2\r\n"));
+  ASSERT_OK(cb->Sync().status());
+  ASSERT_OK(cc->Send("SUB a 1\r\n"));
+  ASSERT_OK(cc->Sync().status());
+  a.claims.nats.limits.nats.subs = 2;
+  a.claims.nats.limits.nats.payload = 8;
+  nlohmann::json r = PushClaims(*cs, a.pub(), op.AccountJwt(a, 1));
+  EXPECT_EQ(r["data"]["code"], 200) << r.dump();
+  EXPECT_EQ(ErrBeforeClose(*cb, std::chrono::seconds(5)), "-ERR 'maximum subscriptions exceeded'");
+  ASSERT_OK(cc->Send("SUB b 2\r\nSUB c 3\r\n"));
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, cc->Sync());
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].line, "-ERR 'maximum subscriptions exceeded'");
+  ASSERT_OK(cc->Send("PUB a 8\r\n12345678\r\n"));
+  ASSERT_OK_AND_ASSIGN(ops, cc->Sync());
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].verb, "MSG");
+  ASSERT_OK(cc->Send("PUB a 9\r\n123456789\r\n"));
+  EXPECT_EQ(ErrBeforeClose(*cc, std::chrono::seconds(5)), "-ERR 'Maximum Payload Violation'");
+
+  // A user whose own JWT allows one subscription: the smaller limit wins.
+  nkeys::KeyPair key = NewKey(nkeys::KeyType::kUser);
+  jwt::UserClaims u = jwt::NewUserClaims(*nkeys::UserPublicKey::FromKey(key.public_key()));
+  u.nats.permissions.limits.subs = 1;
+  auto token = jwt::Encode(u, a.key);
+  ASSERT_OK(token.status());
+  ASSERT_OK_AND_ASSIGN(auto cu, JwtConnect(server->port(), Credentials{*token, &key}));
+  // After the first PONG an INFO tells the client its own max_payload (the account's 8).
+  ASSERT_OK_AND_ASSIGN(RawOp info, cu->ReadOp());
+  ASSERT_EQ(info.verb, "INFO");
+  nlohmann::json fields =
+      nlohmann::json::parse(info.line.substr(info.line.find('{')), nullptr, false);
+  EXPECT_EQ(fields.value("max_payload", 0), 8) << info.line;
+  EXPECT_FALSE(fields.contains("nonce")) << info.line;
+  ASSERT_OK(cu->Send("SUB x 1\r\nSUB y 2\r\n"));
+  ASSERT_OK_AND_ASSIGN(ops, cu->Sync());
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].line, "-ERR 'maximum subscriptions exceeded'");
+}
+
+// An account JWT's expiry closes every connection of the account with -ERR 'Account
+// Authentication Expired' (nats-server's account expiration timer); new CONNECTs are refused.
+TEST_P(OperatorTest, AccountJwtExpiryClosesItsConnections) {
+  Operator op;
+  Account a("A");
+  a.claims.std.expires = jwt::NowSeconds() + 3;
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User u1(a), u2(a);
+  ASSERT_OK_AND_ASSIGN(auto c1, JwtConnect(server->port(), u1.creds()));
+  ASSERT_OK_AND_ASSIGN(auto c2, JwtConnect(server->port(), u2.creds()));
+  EXPECT_EQ(ErrBeforeClose(*c1, std::chrono::seconds(8)), "-ERR 'Account Authentication Expired'");
+  EXPECT_EQ(ErrBeforeClose(*c2, std::chrono::seconds(2)), "-ERR 'Account Authentication Expired'");
+  User late(a);
+  auto refused = JwtConnect(server->port(), late.creds());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "-ERR 'Authorization Violation'");
+}
+
+// jwt Account.Validate makes an account JWT with more imports/exports than its limits (or
+// a wildcard export without `wildcards`) invalid: its users are refused, and a claims update
+// of a held account is answered with "account validation failed".
+TEST_P(OperatorTest, ImportAndExportLimitViolationsMakeTheAccountUnusable) {
+  Operator op;
+  Account e("E"), b("B"), a("A");
+  jwt::Export feed;
+  feed.subject = "feed.>";
+  feed.type = jwt::ExportType::kStream;
+  e.claims.nats.exports = {feed};
+  jwt::Import i;
+  i.account = e.pub();
+  i.subject = "feed.>";
+  i.type = jwt::ExportType::kStream;
+  b.claims.nats.imports = {i};
+  b.claims.nats.limits.account.imports = 0;
+  START_SERVER_OR_FAIL(server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)},
+                                           {e.pub(), op.AccountJwt(e)},
+                                           {b.pub(), op.AccountJwt(b)},
+                                           {a.pub(), op.AccountJwt(a)}})});
+  User us(op.sys), ub(b), ua(a);
+  auto refused = JwtConnect(server->port(), ub.creds());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "-ERR 'Authorization Violation'");
+
+  ASSERT_OK_AND_ASSIGN(auto cs, JwtConnect(server->port(), us.creds()));
+  ASSERT_OK_AND_ASSIGN(auto ca, JwtConnect(server->port(), ua.creds()));  // A is held now
+  a.claims.nats.exports = {feed};
+  a.claims.nats.limits.account.exports = 5;
+  a.claims.nats.limits.account.wildcard_exports = false;
+  nlohmann::json r = PushClaims(*cs, a.pub(), op.AccountJwt(a, 1));
+  EXPECT_EQ(r["error"]["code"], 500) << r.dump();
+  EXPECT_EQ(r["error"]["description"], "jwt update resulted in error - account validation failed")
+      << r.dump();
+  a.claims.nats.limits.account.wildcard_exports = true;
+  a.claims.nats.limits.account.exports = 0;
+  r = PushClaims(*cs, a.pub(), op.AccountJwt(a, 2));
+  EXPECT_EQ(r["error"]["description"], "jwt update resulted in error - account validation failed")
+      << r.dump();
+  a.claims.nats.limits.account.exports = 1;
+  r = PushClaims(*cs, a.pub(), op.AccountJwt(a, 3));
+  EXPECT_EQ(r["data"]["code"], 200) << r.dump();
+  ASSERT_OK(ca->Sync().status());
+  EXPECT_FALSE(ca->closed());
+}
+
+// nats-server 2.9.10 never reads an account's `limits.data` for core NATS: a message larger
+// than it is delivered. lattice-node keeps the value (/accountz) and does not enforce it.
+TEST_P(OperatorTest, AccountDataLimitIsNotEnforcedForCoreNats) {
+  Operator op;
+  Account a("A");
+  a.claims.nats.limits.nats.data = 10;
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {a.pub(), op.AccountJwt(a)}})});
+  User u1(a), u2(a);
+  ASSERT_OK_AND_ASSIGN(auto c1, JwtConnect(server->port(), u1.creds()));
+  ASSERT_OK_AND_ASSIGN(auto c2, JwtConnect(server->port(), u2.creds()));
+  std::string big(100, 'd');
+  EXPECT_EQ(Deliver(*c1, "data.x", *c2, "data.x", big), std::vector<std::string>{big});
+  EXPECT_EQ(Deliver(*c1, "data.y", *c2, "data.y", big + big), std::vector<std::string>{big + big});
+  EXPECT_FALSE(c2->closed());
+}
+
+// SIGHUP with a MEMORY resolver whose preloads lost an account: nats-server builds a new
+// resolver, deletes the account and re-authorizes every client, so the account's users get
+// -ERR 'Authorization Violation' and close; other accounts' users stay; the removed account
+// cannot be used any more.
+TEST_P(OperatorTest, ReloadDropsAccountsRemovedFromThePreload) {
+  Operator op;
+  Account a("A"), b("B");
+  const std::string sys_jwt = op.AccountJwt(op.sys), a_jwt = op.AccountJwt(a),
+                    b_jwt = op.AccountJwt(b);
+  // The same operator JWT in both files (a changed operator is refused on reload).
+  const std::string op_jwt = op.Jwt();
+  auto config = [&](const std::map<std::string, std::string>& preload) {
+    std::string text = op.Config(preload);
+    return absl::StrCat("operator: ", op_jwt, text.substr(text.find('\n')));
+  };
+  START_SERVER_OR_FAIL(server,
+                       {config({{op.sys.pub(), sys_jwt}, {a.pub(), a_jwt}, {b.pub(), b_jwt}})});
+  User ua(a), ub(b);
+  ASSERT_OK_AND_ASSIGN(auto ca, JwtConnect(server->port(), ua.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));
+  ASSERT_OK(server->RewriteConfig(config({{op.sys.pub(), sys_jwt}, {b.pub(), b_jwt}})));
+  ASSERT_OK(server->Signal(SIGHUP));
+  EXPECT_EQ(ErrBeforeClose(*ca, std::chrono::seconds(5)), "-ERR 'Authorization Violation'");
+  ASSERT_OK_AND_ASSIGN(std::vector<RawOp> ops, cb->Sync());
+  EXPECT_TRUE(ops.empty());
+  EXPECT_FALSE(cb->closed());
+  User ua2(a);
+  auto refused = JwtConnect(server->port(), ua2.creds());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "-ERR 'Authorization Violation'");
+  EXPECT_TRUE(server->Running());
 }
 
 // The accountd binary (//accountd:accountd) in the test's runfiles.
