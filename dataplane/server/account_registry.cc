@@ -42,31 +42,41 @@ uint32_t NextRoll() {
   return static_cast<uint32_t>(rng());
 }
 
-// `value` as exactly `digits` (<= 16) base-62 characters, most significant first.
-void AppendBase62(uint64_t value, size_t digits, std::string* out) {
-  char text[16];
+// Response tokens use 64 subject-safe characters, 6 bits each, so encoding and decoding are
+// shifts and a table lookup (no division).
+constexpr char kTokenAlphabet[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+constexpr int kTokenBits = 6;
+
+// The low `digits` * 6 bits of `value` as `digits` (<= 10) characters, most significant first.
+void AppendToken(uint64_t value, size_t digits, std::string* out) {
+  char text[10];
   for (size_t i = digits; i > 0; --i) {
-    text[i - 1] = kAlphabet[value % 62];
-    value /= 62;
+    text[i - 1] = kTokenAlphabet[value & 63];
+    value >>= kTokenBits;
   }
   out->append(text, digits);
 }
 
-// The value of a base-62 string of at most 10 digits; false on any other character.
-bool ParseBase62(std::string_view text, uint64_t* value) {
+// The value AppendToken encoded; false on any character outside the alphabet.
+bool ParseToken(std::string_view text, uint64_t* value) {
+  static constexpr std::array<int8_t, 256> kDigits = [] {
+    std::array<int8_t, 256> digits{};
+    for (int8_t& d : digits) {
+      d = -1;
+    }
+    for (int i = 0; i < 64; ++i) {
+      digits[static_cast<unsigned char>(kTokenAlphabet[i])] = static_cast<int8_t>(i);
+    }
+    return digits;
+  }();
   uint64_t v = 0;
   for (char c : text) {
-    int digit;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'A' && c <= 'Z') {
-      digit = c - 'A' + 10;
-    } else if (c >= 'a' && c <= 'z') {
-      digit = c - 'a' + 36;
-    } else {
+    int8_t digit = kDigits[static_cast<unsigned char>(c)];
+    if (digit < 0) {
       return false;
     }
-    v = v * 62 + static_cast<uint64_t>(digit);
+    v = (v << kTokenBits) | static_cast<uint64_t>(digit);
   }
   *value = v;
   return true;
@@ -135,15 +145,15 @@ protocol::PubOp Rewritten(const protocol::PubOp& op, std::string_view subject,
 // ("_R_.<prefix>.>") looks answers up here, so a request inserts nothing into the exporter's
 // index (and so invalidates no publisher's match cache there).
 //
-// Routes live in a slab of reused slots. The token is the slot index (kIndexChars base-62
-// digits) followed by the random nonce of that use of the slot (kNonceChars digits): a lookup
+// Routes live in a slab of reused slots. The token is the slot index (kIndexChars digits)
+// followed by the random nonce of that use of the slot (kNonceChars digits): a lookup
 // is an index and a comparison, and a late answer on an old token of a reused slot finds a
 // nonce mismatch instead of another requester's route. Slots keep their reply strings'
 // capacity, so in steady state a request allocates nothing. Thread: any.
 struct ResponseTable {
-  static constexpr size_t kIndexChars = 5;                     // 62^5 > kMaxRoutes
-  static constexpr size_t kNonceChars = 8;                     // ~2^47 values
-  static constexpr uint64_t kNonceSpace = 218340105584896ULL;  // 62^8
+  static constexpr size_t kIndexChars = 4;  // 24 bits > kMaxRoutes
+  static constexpr size_t kNonceChars = 8;  // 48 random bits
+  static constexpr uint64_t kNonceMask = (uint64_t{1} << (kNonceChars * kTokenBits)) - 1;
   static constexpr size_t kTokenChars = kIndexChars + kNonceChars;
   // Live routes beyond this are refused (the request is dropped): bounds the table against
   // floods of requests nobody answers within the threshold.
@@ -175,7 +185,8 @@ struct ResponseTable {
   // the table is full.
   bool Add(const std::weak_ptr<Account>& importer, uint64_t exporter_id, std::string_view reply,
            SteadyTime now, SteadyTime deadline, bool singleton, std::string* out) {
-    const uint64_t nonce = NextRandom64() % (kNonceSpace - 1) + 1;
+    uint64_t nonce = NextRandom64() & kNonceMask;
+    nonce += nonce == 0 ? 1 : 0;  // 0 marks a free slot
     uint32_t index = 0;
     bool acquired = false;
     bool report_full = false;
@@ -206,8 +217,8 @@ struct ResponseTable {
     if (!acquired) {
       return false;
     }
-    AppendBase62(index, kIndexChars, out);
-    AppendBase62(nonce, kNonceChars, out);
+    AppendToken(index, kIndexChars, out);
+    AppendToken(nonce, kNonceChars, out);
     return true;
   }
 
@@ -277,8 +288,8 @@ struct ResponseTable {
   Route* FindLocked(std::string_view token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     uint64_t index = 0;
     uint64_t nonce = 0;
-    if (token.size() != kTokenChars || !ParseBase62(token.substr(0, kIndexChars), &index) ||
-        !ParseBase62(token.substr(kIndexChars), &nonce) || index >= slots.size()) {
+    if (token.size() != kTokenChars || !ParseToken(token.substr(0, kIndexChars), &index) ||
+        !ParseToken(token.substr(kIndexChars), &nonce) || index >= slots.size()) {
       return nullptr;
     }
     Route& route = slots[index];

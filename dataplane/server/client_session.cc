@@ -41,6 +41,11 @@ uint64_t NextRandom() {
   return rng();
 }
 
+// "_R_.<...>": the reply subjects service imports give the exporter (account_registry.cc).
+bool IsResponseSubject(std::string_view subject) {
+  return subject.size() > 4 && subject.compare(0, 4, "_R_.") == 0;
+}
+
 // Debian's Abseil has its own string_view type; heterogeneous lookup needs it.
 absl::string_view Key(std::string_view s) {
   return absl::string_view(s.data(), s.size());
@@ -491,7 +496,10 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
   // the index's lock and reference counting while the index generation is unchanged.
   uint64_t generation = account_->sublist().generation();
   if (generation != l1_generation_ || op.subject != l1_subject_ || l1_result_ == nullptr) {
-    l1_result_ = account_->sublist().Match(op.subject);
+    // A service import's response subject ("_R_.<prefix>.<token>") is new for every request:
+    // caching it in the shared index would only evict other publishers' entries.
+    l1_result_ = IsResponseSubject(op.subject) ? account_->sublist().MatchUncached(op.subject)
+                                               : account_->sublist().Match(op.subject);
     l1_subject_.assign(op.subject.data(), op.subject.size());
     l1_generation_ = generation;
   }
