@@ -78,18 +78,12 @@ SubjectRewriter SubjectRewriter::Prefix(std::string_view prefix) {
   return r;
 }
 
-std::string_view SubjectRewriter::Apply(std::string_view subject, std::string* buffer) const {
-  switch (kind_) {
-    case Kind::kIdentity:
-      return subject;
-    case Kind::kConstant:
-      return constant_;
-    case Kind::kPrefix:
-      buffer->assign(constant_);
-      buffer->append(subject.data(), subject.size());
-      return *buffer;
-    case Kind::kTemplate:
-      break;
+std::string_view SubjectRewriter::ApplyPattern(std::string_view subject,
+                                               std::string* buffer) const {
+  if (kind_ == Kind::kPrefix) {
+    buffer->assign(constant_);
+    buffer->append(subject.data(), subject.size());
+    return *buffer;
   }
   if (captures_ > kMaxInlineCaptures) {
     *buffer = MapWildcards(from_pattern_, to_pattern_, subject);  // rare: very wide patterns

@@ -31,7 +31,16 @@ class SubjectRewriter {
   // The rewritten subject: a view of `subject`, of this rewriter, or of `*buffer` (which is
   // overwritten). `subject` must match the `from` pattern; a shorter one leaves the `to`
   // wildcards it cannot fill as literal tokens, as MapWildcards does.
-  std::string_view Apply(std::string_view subject, std::string* buffer) const;
+  std::string_view Apply(std::string_view subject, std::string* buffer) const {
+    switch (kind_) {
+      case Kind::kIdentity:
+        return subject;
+      case Kind::kConstant:
+        return constant_;
+      default:
+        return ApplyPattern(subject, buffer);
+    }
+  }
 
   // True when every subject maps to the same result (Apply ignores its input).
   bool is_constant() const { return kind_ == Kind::kConstant; }
@@ -44,6 +53,8 @@ class SubjectRewriter {
     std::string literal;
     int capture = -1;
   };
+  // Apply for kPrefix and kTemplate.
+  std::string_view ApplyPattern(std::string_view subject, std::string* buffer) const;
   // Per `from` token: 0 literal, 1 "*", 2 ">".
   static constexpr uint8_t kLiteral = 0;
   static constexpr uint8_t kStar = 1;

@@ -32,16 +32,91 @@ void AppendRandomToken(size_t n, std::string* out) {
   }
 }
 
+uint64_t NextRandom64() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return rng();
+}
+
 uint32_t NextRoll() {
   thread_local std::mt19937 rng(std::random_device{}());
   return static_cast<uint32_t>(rng());
 }
 
-// Per-loop scratch subjects, one per import hop: a handler at hop d writes slot d while the
-// subject it maps may still live in slot d-1 (chained imports), so slots never alias.
+// Response tokens use 64 subject-safe characters, 6 bits each, so encoding and decoding are
+// shifts and a table lookup (no division).
+constexpr char kTokenAlphabet[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+constexpr int kTokenBits = 6;
+
+// The low `digits` * 6 bits of `value` as `digits` (<= 10) characters, most significant first.
+void AppendToken(uint64_t value, size_t digits, std::string* out) {
+  char text[10];
+  for (size_t i = digits; i > 0; --i) {
+    text[i - 1] = kTokenAlphabet[value & 63];
+    value >>= kTokenBits;
+  }
+  out->append(text, digits);
+}
+
+// The value AppendToken encoded; false on any character outside the alphabet.
+bool ParseToken(std::string_view text, uint64_t* value) {
+  static constexpr std::array<int8_t, 256> kDigits = [] {
+    std::array<int8_t, 256> digits{};
+    for (int8_t& d : digits) {
+      d = -1;
+    }
+    for (int i = 0; i < 64; ++i) {
+      digits[static_cast<unsigned char>(kTokenAlphabet[i])] = static_cast<int8_t>(i);
+    }
+    return digits;
+  }();
+  uint64_t v = 0;
+  for (char c : text) {
+    int8_t digit = kDigits[static_cast<unsigned char>(c)];
+    if (digit < 0) {
+      return false;
+    }
+    v = (v << kTokenBits) | static_cast<uint64_t>(digit);
+  }
+  *value = v;
+  return true;
+}
+
+// Per-loop scratch strings, one per import hop: a handler at hop d writes slot d while the
+// strings it reads may still live in slot d-1 (chained imports), so slots never alias.
+using HopBuffers = std::array<std::string, kMaxImportDepth + 1>;
+std::string& HopBuffer(HopBuffers& buffers, int depth) {
+  return buffers[static_cast<size_t>(std::clamp(depth, 0, kMaxImportDepth))];
+}
 std::string& Scratch(int depth) {
-  thread_local std::array<std::string, kMaxImportDepth + 1> slots;
-  return slots[static_cast<size_t>(std::clamp(depth, 0, kMaxImportDepth))];
+  thread_local HopBuffers buffers;
+  return HopBuffer(buffers, depth);
+}
+std::string& ReplyScratch(int depth) {
+  thread_local HopBuffers buffers;
+  return HopBuffer(buffers, depth);
+}
+std::string& MappedScratch(int depth) {
+  thread_local HopBuffers buffers;
+  return HopBuffer(buffers, depth);
+}
+
+// The account's mapping table, re-read only when its generation changes (one entry per
+// loop), so a request does not take the account's mutex.
+const mapping::MappingTable* CachedMappings(const Account& account) {
+  struct Entry {
+    uint64_t account_id = 0;
+    uint64_t generation = 0;
+    std::shared_ptr<const mapping::MappingTable> table;
+  };
+  thread_local Entry entry;
+  uint64_t generation = account.mappings_generation();
+  if (entry.account_id != account.id() || entry.generation != generation) {
+    entry.table = account.mappings();
+    entry.account_id = account.id();
+    entry.generation = generation;
+  }
+  return entry.table.get();
 }
 
 // Where a stream import puts an exporter's subject in the importer.
@@ -65,15 +140,29 @@ protocol::PubOp Rewritten(const protocol::PubOp& op, std::string_view subject,
 
 }  // namespace
 
-// Pending response routes of every service import, keyed by the random token of the
-// "_R_.<prefix>.<token>" reply the exporter sees. One wildcard internal subscription per
-// exporting account ("_R_.<prefix>.>") looks answers up here, so a request inserts nothing
-// into the exporter's index (and so invalidates no publisher's match cache there).
-// Thread: any.
+// Pending response routes of every service import. The exporter sees the reply
+// "_R_.<prefix>.<token>"; one wildcard internal subscription per exporting account
+// ("_R_.<prefix>.>") looks answers up here, so a request inserts nothing into the exporter's
+// index (and so invalidates no publisher's match cache there).
+//
+// Routes live in a slab of reused slots. The token is the slot index (kIndexChars digits)
+// followed by the random nonce of that use of the slot (kNonceChars digits): a lookup
+// is an index and a comparison, and a late answer on an old token of a reused slot finds a
+// nonce mismatch instead of another requester's route. Slots keep their reply strings'
+// capacity, so in steady state a request allocates nothing. Thread: any.
 struct ResponseTable {
+  static constexpr size_t kIndexChars = 4;  // 24 bits > kMaxRoutes
+  static constexpr size_t kNonceChars = 8;  // 48 random bits
+  static constexpr uint64_t kNonceMask = (uint64_t{1} << (kNonceChars * kTokenBits)) - 1;
+  static constexpr size_t kTokenChars = kIndexChars + kNonceChars;
+  // Live routes beyond this are refused (the request is dropped): bounds the table against
+  // floods of requests nobody answers within the threshold.
+  static constexpr uint32_t kMaxRoutes = 1u << 22;
+
   struct Route {
     std::weak_ptr<Account> importer;
     uint64_t exporter_id = 0;  // answers count only when published in this account
+    uint64_t nonce = 0;        // 0: the slot is free
     std::string reply;         // the requester's original reply subject
     SteadyTime deadline;
     bool singleton = true;
@@ -87,28 +176,58 @@ struct ResponseTable {
     return p;
   }();
   Mutex mu;
-  absl::flat_hash_map<std::string, Route> routes ABSL_GUARDED_BY(mu);
+  std::vector<Route> slots ABSL_GUARDED_BY(mu);
+  std::vector<uint32_t> free_slots ABSL_GUARDED_BY(mu);
   SteadyTime next_sweep ABSL_GUARDED_BY(mu);
+  bool full_reported ABSL_GUARDED_BY(mu) = false;
 
-  // Registers a route and returns its token (the reply is prefix + token).
-  std::string Add(Route route) {
-    std::string token;
-    MutexLock lock(&mu);
-    SteadyTime now = std::chrono::steady_clock::now();
-    if (now >= next_sweep) {
-      absl::erase_if(routes, [now](const auto& entry) { return entry.second.deadline < now; });
-      next_sweep = now + kSweepInterval;
+  // Registers a route and appends its token to `out` (which holds the prefix). False when
+  // the table is full.
+  bool Add(const std::weak_ptr<Account>& importer, uint64_t exporter_id, std::string_view reply,
+           SteadyTime now, SteadyTime deadline, bool singleton, std::string* out) {
+    uint64_t nonce = NextRandom64() & kNonceMask;
+    nonce += nonce == 0 ? 1 : 0;  // 0 marks a free slot
+    uint32_t index = 0;
+    bool acquired = false;
+    bool report_full = false;
+    {
+      MutexLock lock(&mu);
+      if (now >= next_sweep) {
+        SweepLocked(now);
+        next_sweep = now + kSweepInterval;
+      }
+      acquired = AcquireLocked(&index);
+      if (!acquired) {
+        report_full = !full_reported;
+        full_reported = true;
+      } else {
+        Route& route = slots[index];
+        route.importer = importer;
+        route.exporter_id = exporter_id;
+        route.nonce = nonce;
+        route.reply.assign(reply.data(), reply.size());
+        route.deadline = deadline;
+        route.singleton = singleton;
+      }
     }
-    do {
-      token.clear();
-      AppendRandomToken(10, &token);
-    } while (!routes.try_emplace(token, std::move(route)).second);
-    return token;
+    if (report_full) {
+      LATTICE_LOG(kWarn) << "service import responses: " << kMaxRoutes
+                         << " routes pending, dropping requests until some expire";
+    }
+    if (!acquired) {
+      return false;
+    }
+    AppendToken(index, kIndexChars, out);
+    AppendToken(nonce, kNonceChars, out);
+    return true;
   }
 
-  void Erase(const std::string& token) {
+  // Drops the route of `token` (a request nobody received).
+  void Erase(std::string_view token) {
     MutexLock lock(&mu);
-    routes.erase(token);
+    if (Route* route = FindLocked(token); route != nullptr) {
+      FreeLocked(*route);
+    }
   }
 
   // The route for an answer published in `exporter_id` on prefix + `token`: false when there
@@ -117,18 +236,18 @@ struct ResponseTable {
   bool Take(std::string_view token, uint64_t exporter_id, std::shared_ptr<Account>* importer,
             std::string* reply) {
     MutexLock lock(&mu);
-    auto it = routes.find(absl::string_view(token.data(), token.size()));
-    if (it == routes.end() || it->second.exporter_id != exporter_id) {
+    Route* route = FindLocked(token);
+    if (route == nullptr || route->exporter_id != exporter_id) {
       return false;
     }
-    if (std::chrono::steady_clock::now() > it->second.deadline) {
-      routes.erase(it);
+    if (std::chrono::steady_clock::now() > route->deadline) {
+      FreeLocked(*route);
       return false;
     }
-    *importer = it->second.importer.lock();
-    reply->assign(it->second.reply);
-    if (it->second.singleton) {
-      routes.erase(it);
+    *importer = route->importer.lock();
+    reply->assign(route->reply);
+    if (route->singleton) {
+      FreeLocked(*route);
     }
     return *importer != nullptr;
   }
@@ -137,15 +256,60 @@ struct ResponseTable {
     MutexLock lock(&mu);
     SteadyTime now = std::chrono::steady_clock::now();
     size_t n = 0;
-    for (const auto& [token, route] : routes) {
-      n += route.deadline < now ? 0 : 1;
+    for (const Route& route : slots) {
+      n += route.nonce != 0 && route.deadline >= now ? 1 : 0;
     }
     return n;
   }
 
   void Clear() {
     MutexLock lock(&mu);
-    routes.clear();
+    slots.clear();
+    free_slots.clear();
+  }
+
+ private:
+  // A free slot's index: a released one, else a new one; false at kMaxRoutes.
+  bool AcquireLocked(uint32_t* index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (!free_slots.empty()) {
+      *index = free_slots.back();
+      free_slots.pop_back();
+      return true;
+    }
+    if (slots.size() >= kMaxRoutes) {
+      return false;
+    }
+    *index = static_cast<uint32_t>(slots.size());
+    slots.emplace_back();
+    return true;
+  }
+
+  // The live route `token` names, or null (malformed, free slot, stale nonce).
+  Route* FindLocked(std::string_view token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    uint64_t index = 0;
+    uint64_t nonce = 0;
+    if (token.size() != kTokenChars || !ParseToken(token.substr(0, kIndexChars), &index) ||
+        !ParseToken(token.substr(kIndexChars), &nonce) || index >= slots.size()) {
+      return nullptr;
+    }
+    Route& route = slots[index];
+    return route.nonce != 0 && route.nonce == nonce ? &route : nullptr;
+  }
+
+  void FreeLocked(Route& route) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    route.nonce = 0;
+    route.importer.reset();
+    free_slots.push_back(static_cast<uint32_t>(&route - slots.data()));
+  }
+
+  // Frees expired routes; also re-arms the "table full" warning (so at most one a second).
+  void SweepLocked(SteadyTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    full_reported = false;
+    for (Route& route : slots) {
+      if (route.nonce != 0 && route.deadline < now) {
+        FreeLocked(route);
+      }
+    }
   }
 };
 
@@ -153,7 +317,9 @@ struct ResponseTable {
 struct AccountRegistry::ServiceState {
   AccountRouter router = nullptr;
   std::weak_ptr<Account> importer;
-  std::weak_ptr<Account> exporter;
+  // Strong, as StreamImportRoute::importer: the handler's subscription leaves the importer's
+  // index on every rewire, before the registry lets an account go.
+  std::shared_ptr<Account> exporter;
   accounts::SubjectRewriter to_remote;  // the importer's subject -> the exporter's
   accounts::ResponseType response_type = accounts::ResponseType::kSingleton;
   std::chrono::milliseconds threshold = kDefaultResponseThreshold;
@@ -387,18 +553,10 @@ void AccountRegistry::WireImportsLocked(
                            << "\" from " << imp.account << " not authorized, skipped";
         continue;
       }
-      Account& exporter = *exporter_it->second.account;
-      auto sub = SubscribeInternal(
-          exporter, imp.subject,
-          [router, importer, rewriter = StreamRewriter(imp)](
-              const protocol::PubOp& op, ClientSession* publisher, int depth) -> size_t {
-            std::shared_ptr<Account> target = importer.lock();
-            if (target == nullptr || depth >= kMaxImportDepth) {
-              return 0;
-            }
-            std::string_view local = rewriter.Apply(op.subject, &Scratch(depth));
-            return router(*target, Rewritten(op, local, op.reply), publisher, depth + 1);
-          });
+      StreamImportRoute route;
+      route.importer = entry.account;
+      route.rewriter = StreamRewriter(imp);
+      auto sub = SubscribeStreamImport(*exporter_it->second.account, imp.subject, std::move(route));
       if (sub != nullptr) {
         wired_.emplace_back(exporter_it->second.account, std::move(sub));
       }
@@ -429,14 +587,14 @@ void AccountRegistry::WireImportsLocked(
       auto sub = SubscribeInternal(
           *entry.account, local,
           [state](const protocol::PubOp& op, ClientSession* publisher, int depth) -> size_t {
-            std::shared_ptr<Account> exporter = state->exporter.lock();
-            if (exporter == nullptr || depth >= kMaxImportDepth) {
+            if (depth >= kMaxImportDepth) {
               return 0;
             }
+            Account& exporter = *state->exporter;
             std::string_view subject = state->to_remote.Apply(op.subject, &Scratch(depth));
             // nats-server applies the exporter's mappings to the imported subject.
-            std::string mapped;
-            if (auto table = exporter->mappings(); table != nullptr) {
+            if (const mapping::MappingTable* table = CachedMappings(exporter); table != nullptr) {
+              std::string& mapped = MappedScratch(depth);
               if (table->Map(subject, NextRoll(), &mapped)) {
                 if (mapped.empty()) {
                   return 0;
@@ -445,22 +603,23 @@ void AccountRegistry::WireImportsLocked(
               }
             }
             if (op.reply.empty()) {
-              return state->router(*exporter, Rewritten(op, subject, {}), publisher, depth + 1);
+              return state->router(exporter, Rewritten(op, subject, {}), publisher, depth + 1);
             }
-            ResponseTable::Route route;
-            route.importer = state->importer;
-            route.exporter_id = exporter->id();
-            route.reply = std::string(op.reply);
-            route.singleton = state->response_type == accounts::ResponseType::kSingleton;
-            route.deadline = std::chrono::steady_clock::now() + state->threshold;
             // Registered before the request goes out: the responder may answer on another
             // loop before router() returns here.
-            std::string token = state->responses->Add(std::move(route));
-            std::string reply = state->responses->prefix + token;
-            size_t n =
-                state->router(*exporter, Rewritten(op, subject, reply), publisher, depth + 1);
+            ResponseTable& responses = *state->responses;
+            std::string& reply = ReplyScratch(depth);
+            reply.assign(responses.prefix);
+            SteadyTime now = std::chrono::steady_clock::now();
+            if (!responses.Add(
+                    state->importer, exporter.id(), op.reply, now, now + state->threshold,
+                    state->response_type == accounts::ResponseType::kSingleton, &reply)) {
+              return 0;  // the table is full (logged by Add)
+            }
+            size_t n = state->router(exporter, Rewritten(op, subject, reply), publisher, depth + 1);
             if (n == 0) {
-              state->responses->Erase(token);  // nobody will answer
+              // Nobody will answer.
+              responses.Erase(std::string_view(reply).substr(responses.prefix.size()));
             }
             return n;
           });

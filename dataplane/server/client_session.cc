@@ -42,6 +42,11 @@ uint64_t NextRandom() {
   return rng();
 }
 
+// "_R_.<...>": the reply subjects service imports give the exporter (account_registry.cc).
+bool IsResponseSubject(std::string_view subject) {
+  return subject.size() > 4 && subject.compare(0, 4, "_R_.") == 0;
+}
+
 // Debian's Abseil has its own string_view type; heterogeneous lookup needs it.
 absl::string_view Key(std::string_view s) {
   return absl::string_view(s.data(), s.size());
@@ -475,6 +480,9 @@ bool ClientSession::ReadyForOps() {
   return true;
 }
 
+size_t DeliverStreamImport(const StreamImportRoute& route, ClientSession* publisher,
+                           const protocol::PubOp& op, int depth);
+
 // Inlined into OnPub: the same-account publish path must not pay a call per message.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t DeliverMatches(const sublist::SublistResult& result,
                                                           ClientSession* publisher,
@@ -484,7 +492,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t DeliverMatches(const sublist::Sublist
     auto& sub = static_cast<ServerSubscription&>(*ref);
     if (sub.internal) {
       if (!sub.removed.load(std::memory_order_acquire)) {
-        delivered += static_cast<InternalSubscription&>(sub).handler(op, publisher, depth);
+        auto& internal = static_cast<InternalSubscription&>(sub);
+        delivered += internal.stream_import != nullptr
+                         ? DeliverStreamImport(*internal.stream_import, publisher, op, depth)
+                         : internal.handler(op, publisher, depth);
       }
       continue;
     }
@@ -566,7 +577,10 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
   // the index's lock and reference counting while the index generation is unchanged.
   uint64_t generation = account_->sublist().generation();
   if (generation != l1_generation_ || op.subject != l1_subject_ || l1_result_ == nullptr) {
-    l1_result_ = account_->sublist().Match(op.subject);
+    // A service import's response subject ("_R_.<prefix>.<token>") is new for every request:
+    // caching it in the shared index would only evict other publishers' entries.
+    l1_result_ = IsResponseSubject(op.subject) ? account_->sublist().MatchUncached(op.subject)
+                                               : account_->sublist().Match(op.subject);
     l1_subject_.assign(op.subject.data(), op.subject.size());
     l1_generation_ = generation;
   }
@@ -580,9 +594,23 @@ bool ClientSession::OnPub(const protocol::PubOp& in) {
 
 size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession* publisher,
                       int depth) {
-  // Per-loop, per-hop one-entry cache (the import side of OnPub's L1): a repeating import
-  // skips the index's lock and hashing while the generation holds. It keeps the result only
-  // weakly (the index's cache owns it), so it never keeps sessions or accounts alive.
+  const uint64_t generation = account.sublist().generation();
+  if (publisher != nullptr) {
+    // The publisher's own per-hop entry: a repeating import costs a generation load and a
+    // subject compare, with no lock and no reference counting (as OnPub's L1).
+    ClientSession::ImportHop& hop = publisher->import_hop(depth);
+    if (hop.result == nullptr || hop.account_id != account.id() || hop.generation != generation ||
+        hop.subject != op.subject) {
+      hop.result = account.sublist().Match(op.subject);
+      hop.account_id = account.id();
+      hop.route_id = 0;
+      hop.generation = generation;
+      hop.subject.assign(op.subject.data(), op.subject.size());
+    }
+    return DeliverMatches(*hop.result, publisher, op, depth);
+  }
+  // Server-originated messages: a per-loop, per-hop entry that keeps the result only weakly
+  // (the index's cache owns it), so a thread-local never keeps sessions or accounts alive.
   struct ImportL1 {
     uint64_t account_id = 0;
     uint64_t generation = 0;
@@ -591,7 +619,6 @@ size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession
   };
   thread_local std::array<ImportL1, kMaxImportDepth + 1> caches;
   ImportL1& l1 = caches[static_cast<size_t>(std::clamp(depth, 0, kMaxImportDepth))];
-  uint64_t generation = account.sublist().generation();
   sublist::SublistResultRef result;
   if (l1.account_id == account.id() && l1.generation == generation && l1.subject == op.subject) {
     result = l1.result.lock();
@@ -604,6 +631,38 @@ size_t RouteToAccount(Account& account, const protocol::PubOp& op, ClientSession
     l1.result = result;
   }
   return DeliverMatches(*result, publisher, op, depth);
+}
+
+// A message matched a stream import in the exporter: one precompiled rewrite, then the
+// importer's match from the publisher's hop cache and the same deliveries as a direct
+// publish. A constant local subject (`to` naming a literal) skips even the string compare.
+ABSL_ATTRIBUTE_NOINLINE size_t DeliverStreamImport(const StreamImportRoute& route,
+                                                   ClientSession* publisher,
+                                                   const protocol::PubOp& op, int depth) {
+  if (depth >= kMaxImportDepth) {
+    return 0;
+  }
+  protocol::PubOp local = op;
+  if (publisher == nullptr) {
+    thread_local std::array<std::string, kMaxImportDepth + 1> buffers;
+    local.subject = route.rewriter.Apply(op.subject, &buffers[static_cast<size_t>(depth + 1)]);
+    return RouteToAccount(*route.importer, local, publisher, depth + 1);
+  }
+  ClientSession::ImportHop& hop = publisher->import_hop(depth + 1);
+  local.subject = route.rewriter.Apply(op.subject, &hop.rewritten);
+  if (!route.rewriter.is_constant()) {
+    return RouteToAccount(*route.importer, local, publisher, depth + 1);
+  }
+  Account& importer = *route.importer;
+  const uint64_t generation = importer.sublist().generation();
+  if (hop.result == nullptr || hop.route_id != route.id || hop.generation != generation) {
+    hop.result = importer.sublist().Match(local.subject);
+    hop.route_id = route.id;
+    hop.account_id = 0;  // not a subject-keyed entry
+    hop.generation = generation;
+    hop.subject.clear();
+  }
+  return DeliverMatches(*hop.result, publisher, local, depth + 1);
 }
 
 bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* publisher,
@@ -939,6 +998,7 @@ void ClientSession::OnClosed(CloseReason reason) {
   loop().RunAtEndOfIteration([self = shared_from_this()] {
     auto* session = static_cast<ClientSession*>(self.get());
     session->l1_result_.reset();
+    session->import_hops_.reset();
     if (session->on_closed_) {
       session->on_closed_(session);
     }

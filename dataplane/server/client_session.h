@@ -6,6 +6,7 @@
 // another loop) -> flushes batched per loop iteration.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 
@@ -175,6 +177,33 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
  private:
   friend size_t DeliverMatches(const sublist::SublistResult& result, ClientSession* publisher,
                                const protocol::PubOp& op, int depth);
+  friend size_t RouteToAccount(Account& account, const protocol::PubOp& op,
+                               ClientSession* publisher, int depth);
+  friend size_t DeliverStreamImport(const StreamImportRoute& route, ClientSession* publisher,
+                                    const protocol::PubOp& op, int depth);
+  // The import side of the L1 cache, one entry per import hop, for the messages this session
+  // publishes into other accounts: the last match in the target account (strong, like
+  // l1_result_, and dropped with it at close) and the hop's rewritten-subject buffer. A hop
+  // only touches its own entry, so a nested hop never frees a result an outer hop iterates.
+  // Keyed by (target account, its generation, subject), or for a stream import with a
+  // constant local subject by (route id, generation) so a hit compares no strings.
+  struct ImportHop {
+    uint64_t account_id = 0;
+    uint64_t route_id = 0;
+    uint64_t generation = 0;
+    std::string subject;
+    sublist::SublistResultRef result;
+    std::string rewritten;
+  };
+  // Allocated on the first cross-account publish (most sessions never need it). Owning loop.
+  ImportHop& import_hop(int depth) {
+    if (ABSL_PREDICT_FALSE(import_hops_ == nullptr)) {
+      import_hops_ = std::make_unique<std::array<ImportHop, kMaxImportDepth + 1>>();
+    }
+    return (*import_hops_)[static_cast<size_t>(depth < 0                 ? 0
+                                               : depth > kMaxImportDepth ? kMaxImportDepth
+                                                                         : depth)];
+  }
   // Moves the session to the account its credentials name; false (and closed) when the
   // account is unknown or full.
   bool BindAccount(const std::string& name);
@@ -262,6 +291,7 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   // Set when the session closes, before its subscriptions are dropped: what /connz?state=closed
   // shows (nats-server keeps a closed client's subscriptions).
   std::unique_ptr<ConnectionSnapshot> closed_snapshot_;
+  std::unique_ptr<std::array<ImportHop, kMaxImportDepth + 1>> import_hops_;
 
   TimerId auth_timer_ = 0;
   TimerId ping_timer_ = 0;

@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "dataplane/accounts/subject_rewriter.h"
 #include "dataplane/protocol/client_parser.h"
 #include "dataplane/sublist/sublist.h"
 
@@ -33,10 +35,26 @@ struct ServerSubscription : public sublist::Subscription {
 using InternalHandler =
     std::function<size_t(const protocol::PubOp& op, ClientSession* publisher, int depth)>;
 
-// Owned by whoever subscribed (and by the Sublist while inserted). Thread: any.
+// A stream import as data instead of a handler: the publish path rewrites the subject with
+// the precompiled `rewriter` and delivers into `importer` itself (client_session.cc), so an
+// imported message costs one rewrite and one (cached) match, with no std::function call and
+// no weak_ptr lock. `importer` is a strong reference: the registry removes the subscription
+// from the exporter's index before it lets the account go (which breaks import cycles).
+// Immutable. Thread: any.
+struct StreamImportRoute {
+  std::shared_ptr<Account> importer;
+  accounts::SubjectRewriter rewriter;
+  // Unique for the process lifetime (never reused, unlike addresses): publishers' per-hop
+  // match caches key on it.
+  uint64_t id = 0;
+};
+
+// Owned by whoever subscribed (and by the Sublist while inserted). Exactly one of `handler`
+// and `stream_import` is set. Thread: any.
 struct InternalSubscription final : public ServerSubscription {
   InternalSubscription() : ServerSubscription(true) {}
   InternalHandler handler;
+  std::unique_ptr<const StreamImportRoute> stream_import;
 };
 
 // Inserts a handler for `subject` (wildcards allowed) into `account`'s index; nullptr when the
@@ -44,6 +62,10 @@ struct InternalSubscription final : public ServerSubscription {
 std::shared_ptr<InternalSubscription> SubscribeInternal(Account& account, std::string subject,
                                                         InternalHandler handler);
 void UnsubscribeInternal(Account& account, const std::shared_ptr<InternalSubscription>& sub);
+// Inserts a stream import route for `subject` into the exporter's index; nullptr when the
+// subject is invalid. Removed with UnsubscribeInternal. Thread: any.
+std::shared_ptr<InternalSubscription> SubscribeStreamImport(Account& exporter, std::string subject,
+                                                            StreamImportRoute route);
 
 // Imports chained through other imports stop after this many hops (cycles A->B->A).
 inline constexpr int kMaxImportDepth = 8;

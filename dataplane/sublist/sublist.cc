@@ -352,6 +352,18 @@ SublistResultRef Sublist::Match(std::string_view subject) {
   return ref;
 }
 
+SublistResultRef Sublist::MatchUncached(std::string_view subject) {
+  Tokens tokens;
+  if (!SplitTokens(subject, &tokens)) {
+    return impl_->empty_result;
+  }
+  std::shared_lock<std::shared_mutex> lock(impl_->trie_mu);
+  SublistResult result;
+  MatchLevel(&impl_->root, tokens.data(), tokens.size(), &result);
+  return result.empty() ? impl_->empty_result
+                        : std::make_shared<const SublistResult>(std::move(result));
+}
+
 size_t Sublist::count() const {
   return impl_->count.load(std::memory_order_relaxed);
 }

@@ -74,6 +74,9 @@ class Sublist {
   // Matches a literal publish subject (tokens are compared literally, so `foo.*` published
   // non-pedantically matches only patterns that match it token-wise, as nats-server does).
   SublistResultRef Match(std::string_view subject);
+  // As Match, without storing the result in the cache: for subjects published once or a few
+  // times (service-import "_R_" response subjects), which would only evict useful entries.
+  SublistResultRef MatchUncached(std::string_view subject);
 
   size_t count() const;
   uint64_t generation() const;  // bumped by every Insert/Remove

@@ -349,6 +349,21 @@ TEST(SublistCacheTest, HitReturnsSameResult) {
   EXPECT_EQ(r1.get(), r2.get());
 }
 
+TEST(SublistCacheTest, MatchUncachedMatchesAlikeAndStoresNothing) {
+  Sublist sl;
+  ASSERT_TRUE(sl.Insert(Sub("_R_.*.>")));
+  ASSERT_TRUE(sl.Insert(Sub("_R_.abc.x1")));
+  ASSERT_TRUE(sl.Insert(Sub("other")));
+  auto uncached = sl.MatchUncached("_R_.abc.x1");
+  EXPECT_EQ(uncached->plain.size(), 2u);
+  EXPECT_EQ(sl.MatchUncached("_R_.abc.x2")->plain.size(), 1u);
+  EXPECT_TRUE(sl.MatchUncached("nothing")->empty());
+  EXPECT_TRUE(sl.MatchUncached("bad..subject")->empty());
+  EXPECT_EQ(sl.cache_size(), 0u);
+  EXPECT_EQ(sl.Match("_R_.abc.x1")->plain.size(), uncached->plain.size());
+  EXPECT_EQ(sl.cache_size(), 1u);
+}
+
 TEST(SublistCacheTest, InsertMatchingSubInvalidates) {
   Sublist sl;
   auto a = Sub("foo.bar");
