@@ -239,36 +239,37 @@ void OperatorMode::ReconvertImportersLocked(const std::string& exporter) const {
     ConvertAndApplyLocked(*claims);
 }
 
-absl::Status OperatorMode::HandleClaimsUpdate(std::string_view subject, std::string_view payload) {
+absl::StatusOr<OperatorMode::ClaimsUpdateOutcome> OperatorMode::HandleClaimsUpdate(
+    std::string_view subject, std::string_view payload) {
   std::string account = ClaimsUpdateAccount(subject);
   if (!nkeys::IsValidPublicKey(account, nkeys::KeyType::kAccount))
     return absl::InvalidArgumentError(
         absl::StrCat("claims update subject '", Av(subject), "' does not name an account"));
-  // As nats-server: decode errors and a subject mismatch are reported as such; every other
-  // refusal of an account it holds (trust, time bounds, jwt validation) is "account
-  // validation failed".
+  // nats-server's order: decode errors and a subject mismatch are reported as such, an account
+  // it does not hold is skipped before any trust check, and every other refusal of a held
+  // account (trust, time bounds, jwt validation) is "account validation failed".
+  if (payload.empty())
+    return absl::InvalidArgumentError("request body is empty");
   if (payload.size() > kMaxAccountJwtBytes)
     return absl::InvalidArgumentError("account JWT too large");
   LATTICE_ASSIGN_OR_RETURN(jwt::AccountClaims decoded, jwt::DecodeAccount(payload));
   if (decoded.std.subject != account)
     return absl::InvalidArgumentError("subject does not match jwt content");
+  if (HeldClaims(account) == nullptr)
+    return ClaimsUpdateOutcome::kSkipped;
   absl::StatusOr<jwt::AccountClaims> verified = Verify(payload, account);
   if (!verified.ok()) {
     LATTICE_LOG(kWarn) << "operator mode: claims update for " << account
                        << " refused: " << verified.status().message();
-    if (HeldClaims(account) != nullptr)
-      return absl::Status(verified.status().code(), "account validation failed");
-    return verified.status();
+    return absl::Status(verified.status().code(), "account validation failed");
   }
   jwt::AccountClaims claims = *std::move(verified);
   MutexLock lock(&update_mu_);
   std::shared_ptr<const jwt::AccountClaims> held = HeldClaims(account);
-  if (held == nullptr) {
-    resolver_->Store(account, std::string(payload));
-    return absl::OkStatus();
-  }
+  if (held == nullptr)
+    return ClaimsUpdateOutcome::kSkipped;  // removed (reload) while we verified
   if (HeldJwt(account) == payload)
-    return absl::OkStatus();
+    return ClaimsUpdateOutcome::kUpdated;
   if (claims.std.issued_at < held->std.issued_at) {
     return absl::FailedPreconditionError(
         absl::StrCat("claims update for ", account, " is older (iat ", claims.std.issued_at,
@@ -276,7 +277,7 @@ absl::Status OperatorMode::HandleClaimsUpdate(std::string_view subject, std::str
   }
   resolver_->Store(account, std::string(payload));
   InstallLocked(std::string(payload), std::move(claims));
-  return absl::OkStatus();
+  return ClaimsUpdateOutcome::kUpdated;
 }
 
 absl::Status OperatorMode::ApplyAccountJwt(std::string_view account_jwt) {

@@ -74,12 +74,17 @@ class OperatorMode final : public AccountClaimsLookup {
   // Loads the system account (a warning is logged when it cannot be resolved).
   void Start();
 
+  enum class ClaimsUpdateOutcome : uint8_t {
+    kUpdated,  // a held account took the JWT (or already had it)
+    kSkipped,  // the account is not held here: nothing stored, as nats-server ("jwt update
+               // skipped"); a later lookup asks the resolver
+  };
   // A `$SYS.ACCOUNT.<id>.CLAIMS.UPDATE` message. The payload must be an account JWT for <id>,
   // trusted and not expired, and not older (iat) than the one held. A held account is
-  // re-applied (and its importers re-converted, users it newly revokes closed); an account
-  // not held yet is only stored in the resolver for later lookups. Errors say why it was
-  // ignored; untrusted input never crashes.
-  absl::Status HandleClaimsUpdate(std::string_view subject, std::string_view payload);
+  // re-applied (and its importers re-converted, users it newly revokes closed). Errors say why
+  // it was ignored; untrusted input never crashes.
+  absl::StatusOr<ClaimsUpdateOutcome> HandleClaimsUpdate(std::string_view subject,
+                                                         std::string_view payload);
 
   // An account JWT from a trusted push (the node agent): verified as a claims update, then
   // applied whether or not it was held.

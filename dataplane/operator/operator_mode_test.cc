@@ -182,7 +182,8 @@ TEST_F(OperatorModeTest, ClaimsUpdatesApplyNewerJwtsAndCloseRevokedUsers) {
   int applied = sink_.AppliedCount(key);
   EXPECT_TRUE(mode->HandleClaimsUpdate(Update(key), newer).ok());
   EXPECT_EQ(sink_.AppliedCount(key), applied);
-  absl::Status older = mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow - 90));
+  absl::Status older =
+      mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow - 90)).status();
   EXPECT_EQ(older.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(mode->HeldJwt(key), newer);
 
@@ -204,7 +205,7 @@ TEST_F(OperatorModeTest, ClaimsUpdatesRefuseBadInput) {
   // The JWT of another account under this account's subject.
   EXPECT_FALSE(mode->HandleClaimsUpdate(Update(key), importer_.Jwt(op_, kNow)).ok());
   TestOperator stranger;
-  EXPECT_EQ(mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(stranger, kNow)).code(),
+  EXPECT_EQ(mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(stranger, kNow)).status().code(),
             absl::StatusCode::kPermissionDenied);
   exporter_.claims.std.expires = kNow - 1;
   EXPECT_FALSE(mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow)).ok());
@@ -212,20 +213,30 @@ TEST_F(OperatorModeTest, ClaimsUpdatesRefuseBadInput) {
   // JWT of another account "subject does not match jwt content".
   exporter_.claims.std.expires = 0;
   exporter_.claims.nats.limits.account.exports = 0;  // it has one
-  absl::Status too_many = mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow));
+  absl::Status too_many = mode->HandleClaimsUpdate(Update(key), exporter_.Jwt(op_, kNow)).status();
   EXPECT_EQ(std::string(too_many.message()), "account validation failed");
-  EXPECT_EQ(std::string(mode->HandleClaimsUpdate(Update(key), importer_.Jwt(op_, kNow)).message()),
+  EXPECT_EQ(std::string(
+                mode->HandleClaimsUpdate(Update(key), importer_.Jwt(op_, kNow)).status().message()),
             "subject does not match jwt content");
   EXPECT_EQ(sink_.AppliedCount(key), 1);
 }
 
-TEST_F(OperatorModeTest, UpdatesForAccountsNotHeldAreOnlyStored) {
+TEST_F(OperatorModeTest, UpdatesForAccountsNotHeldAreSkipped) {
+  // As nats-server: an account this server has not loaded is skipped (nothing stored, not even
+  // trust-checked); a later lookup asks the resolver, which does not know it here.
   auto mode = Make({});
   std::string token = importer_.Jwt(op_);
-  ASSERT_TRUE(mode->HandleClaimsUpdate(Update(importer_.public_key()), token).ok());
+  absl::StatusOr<OperatorMode::ClaimsUpdateOutcome> outcome =
+      mode->HandleClaimsUpdate(Update(importer_.public_key()), token);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, OperatorMode::ClaimsUpdateOutcome::kSkipped);
   EXPECT_TRUE(sink_.applied.empty());
-  ASSERT_NE(Find(*mode, importer_.public_key()), nullptr);  // now resolvable
-  EXPECT_EQ(mode->HeldJwt(importer_.public_key()), token);
+  EXPECT_EQ(Find(*mode, importer_.public_key()), nullptr);
+  EXPECT_EQ(mode->HeldJwt(importer_.public_key()), "");
+  TestOperator stranger;
+  outcome = mode->HandleClaimsUpdate(Update(importer_.public_key()), importer_.Jwt(stranger));
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, OperatorMode::ClaimsUpdateOutcome::kSkipped);
 }
 
 TEST_F(OperatorModeTest, ExporterChangesReconvertImporters) {

@@ -58,8 +58,9 @@ absl::Status OperatorConfigError(const options::Options& options) {
 }
 
 // nats-server's respondToUpdate shape: {"server":{...},"data":{...}} or {"error":{...}}.
+// `message` is the data message, or the error description's prefix.
 std::string UpdateResponse(const std::string& server_id, const std::string& account,
-                           const absl::Status& status) {
+                           const std::string& message, const absl::Status& status) {
   nlohmann::json response;
   response["server"] = {{"id", server_id}, {"ver", std::string(kNatsCompatVersion)}};
   nlohmann::json m;
@@ -68,11 +69,11 @@ std::string UpdateResponse(const std::string& server_id, const std::string& acco
   }
   if (status.ok()) {
     m["code"] = 200;
-    m["message"] = "jwt updated";
+    m["message"] = message;
     response["data"] = m;
   } else {
     m["code"] = 500;
-    m["description"] = absl::StrCat("jwt update resulted in error - ", status.message());
+    m["description"] = absl::StrCat(message, " - ", status.message());
     response["error"] = m;
   }
   return response.dump();
@@ -188,16 +189,23 @@ absl::Status Server::StartOperatorMode(const options::Options& options) {
 
 void Server::HandleClaimsUpdate(const std::string& subject, const std::string& reply,
                                 const std::string& payload) {
+  using Outcome = operator_mode::OperatorMode::ClaimsUpdateOutcome;
   std::string account = operator_mode::ClaimsUpdateAccount(subject);
-  absl::Status status = operator_mode_->HandleClaimsUpdate(subject, payload);
-  if (status.ok()) {
-    LATTICE_LOG(kDebug) << "jwt updated - " << account;
+  absl::StatusOr<Outcome> outcome = operator_mode_->HandleClaimsUpdate(subject, payload);
+  // nats-server's messages: "jwt update error" only for an empty body.
+  std::string message = "jwt update resulted in error";
+  if (outcome.ok()) {
+    message = *outcome == Outcome::kUpdated ? "jwt updated" : "jwt update skipped";
+    LATTICE_LOG(kDebug) << message << " - " << account;
   } else {
+    if (payload.empty()) {
+      message = "jwt update error";
+    }
     LATTICE_LOG(kWarn) << "account claims update for " << account
-                       << " ignored: " << status.message();
+                       << " ignored: " << outcome.status().message();
   }
   if (!reply.empty()) {
-    PublishToSystemAccount(reply, UpdateResponse(server_id(), account, status));
+    PublishToSystemAccount(reply, UpdateResponse(server_id(), account, message, outcome.status()));
   }
 }
 

@@ -117,12 +117,24 @@ TEST_F(ServerOperatorTest, SystemUserClaimsUpdateIsAnswered) {
   std::string update = a_.Jwt(op_, jwt::NowSeconds());
   c.Send(absl::StrCat("SUB reply.1 1\r\nPUB $SYS.ACCOUNT.", a_.public_key(),
                       ".CLAIMS.UPDATE reply.1 ", update.size(), "\r\n", update, "\r\n"));
-  std::string got = c.ReadUntil("jwt updated");
-  EXPECT_NE(got.find("jwt updated"), std::string::npos) << got;
-  // A was not held yet (no client needed it): the update is stored in the resolver, and the
-  // lookup loads it from there and answers with it.
+  // A is not loaded yet (no client needed it): skipped and not stored, as nats-server.
+  std::string got = c.ReadUntil("jwt update skipped");
+  EXPECT_NE(got.find("jwt update skipped"), std::string::npos) << got;
+  // A lookup loads A from the resolver (its preload, not the skipped update)...
   c.Send(absl::StrCat("SUB lookup.1 2\r\nPUB $SYS.REQ.ACCOUNT.", a_.public_key(),
                       ".CLAIMS.LOOKUP lookup.1 0\r\n\r\n"));
+  got = c.ReadUntil("MSG lookup.1 2");
+  ASSERT_NE(got.find("MSG lookup.1 2"), std::string::npos) << got;
+  const std::string preloaded = server->operator_mode()->HeldJwt(a_.public_key());
+  EXPECT_FALSE(preloaded.empty());
+  EXPECT_NE(preloaded, update);
+  // ...after which the same update is applied, and the lookup answers with it.
+  c.Send(absl::StrCat("PUB $SYS.ACCOUNT.", a_.public_key(), ".CLAIMS.UPDATE reply.1 ",
+                      update.size(), "\r\n", update, "\r\n"));
+  got = c.ReadUntil("jwt updated");
+  EXPECT_NE(got.find("jwt updated"), std::string::npos) << got;
+  c.Send(
+      absl::StrCat("PUB $SYS.REQ.ACCOUNT.", a_.public_key(), ".CLAIMS.LOOKUP lookup.1 0\r\n\r\n"));
   got = c.ReadUntil(update);
   EXPECT_NE(got.find(update), std::string::npos) << got;
   EXPECT_EQ(server->operator_mode()->HeldJwt(a_.public_key()), update);

@@ -268,6 +268,44 @@ TEST_P(OperatorTest, ClaimsUpdateFromSystemUserAppliesLive) {
   EXPECT_EQ(ErrBeforeClose(*cb2, std::chrono::seconds(5)), "-ERR 'Maximum Payload Violation'");
 }
 
+// The answers for an account nobody has used yet (skipped, nothing stored: its next user still
+// gets the preloaded JWT) and for an empty body, in nats-server's words.
+TEST_P(OperatorTest, ClaimsUpdateForAnAccountNotLoadedIsSkipped) {
+  Operator op;
+  Account b("B");
+  START_SERVER_OR_FAIL(
+      server, {op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {b.pub(), op.AccountJwt(b)}})});
+  User us(op.sys);
+  ASSERT_OK_AND_ASSIGN(auto cs, JwtConnect(server->port(), us.creds()));
+  ASSERT_OK(cs->Send("SUB _INBOX.upd 9\r\n"));
+  auto update_answer = [&](const std::string& payload) {
+    EXPECT_TRUE(cs->Send(absl::StrCat("PUB $SYS.ACCOUNT.", b.pub(), ".CLAIMS.UPDATE _INBOX.upd ",
+                                      payload.size(), "\r\n", payload, "\r\n"))
+                    .ok());
+    auto answer = cs->ReadUntil("MSG");
+    EXPECT_TRUE(answer.ok() && !answer->empty()) << answer.status();
+    return answer.ok() && !answer->empty()
+               ? nlohmann::json::parse(answer->back().payload, nullptr, false)
+               : nlohmann::json();
+  };
+  b.claims.nats.limits.nats.payload = 64;
+  nlohmann::json skipped = update_answer(op.AccountJwt(b, 1));
+  EXPECT_EQ(skipped["data"]["code"], 200) << skipped.dump();
+  EXPECT_EQ(skipped["data"]["message"], "jwt update skipped") << skipped.dump();
+  EXPECT_EQ(skipped["data"]["account"], b.pub());
+  // Not stored: B's first user still has the preload's unlimited payload.
+  User ub(b), ub2(b);
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));
+  ASSERT_OK_AND_ASSIGN(auto cb2, JwtConnect(server->port(), ub2.creds()));
+  std::string big(100, 'x');
+  EXPECT_EQ(Deliver(*cb2, "big", *cb, "big", big), std::vector<std::string>{big});
+
+  nlohmann::json empty = update_answer("");
+  EXPECT_EQ(empty["error"]["code"], 500) << empty.dump();
+  EXPECT_EQ(empty["error"]["description"], "jwt update error - request body is empty")
+      << empty.dump();
+}
+
 // A non-system user cannot push claims: its update is an ordinary message in its account.
 TEST_P(OperatorTest, ClaimsUpdateFromOrdinaryUserIsIgnored) {
   Operator op;
