@@ -102,6 +102,14 @@ struct AccountSnapshot {
   uint64_t subscriptions = 0;
   int64_t slow_consumers = 0;
   SublistStats sublist;
+  // Operator mode: the account JWT the server runs on, as nats-server shows it. Empty
+  // `jwt` otherwise.
+  std::string jwt;
+  std::string issuer_key;
+  std::string name_tag;
+  std::string decoded_jwt;  // the claims as JSON
+  bool expired = false;
+  std::vector<std::pair<std::string, Clock::time_point>> revoked_users;
 };
 
 // Configuration and counters behind /varz. Counters are read from atomics by the server.

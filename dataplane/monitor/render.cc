@@ -513,7 +513,7 @@ absl::StatusOr<std::string> RenderAccountz(const ServerSnapshot& server,
     detail["update_time"] = Rfc3339Nano(account.update_time);
     if (account.is_system)
       detail["is_system"] = true;
-    detail["expired"] = false;
+    detail["expired"] = account.expired;
     detail["complete"] = true;
     detail["jetstream_enabled"] = false;
     detail["leafnode_connections"] = account.leafnode_connections;
@@ -562,6 +562,19 @@ absl::StatusOr<std::string> RenderAccountz(const ServerSnapshot& server,
         imports.push_back(j);
       }
       detail["imports"] = imports;
+    }
+    if (!account.jwt.empty()) {
+      detail["jwt"] = account.jwt;
+      detail["issuer_key"] = account.issuer_key;
+      if (!account.name_tag.empty())
+        detail["name_tag"] = account.name_tag;
+      detail["decoded_jwt"] = Json::parse(account.decoded_jwt, nullptr, /*allow_exceptions=*/false);
+      if (!account.revoked_users.empty()) {
+        Json revoked = Json::object();
+        for (const auto& [user, at] : account.revoked_users)
+          revoked[user] = Rfc3339Nano(at);
+        detail["revoked_user"] = revoked;
+      }
     }
     detail["slow_consumers"] = account.slow_consumers;
     detail["sublist_stats"] = SublistStatsJson(account.sublist);

@@ -10,7 +10,9 @@
 
 #include "absl/container/flat_hash_map.h"
 
+#include "common/jwt/claims.h"
 #include "dataplane/accounts/exports.h"
+#include "dataplane/operator/operator_mode.h"
 
 namespace lattice::server {
 
@@ -254,6 +256,26 @@ void DescribeSpec(const accounts::AccountSpec& spec,
 
 }  // namespace
 
+void MonitorAdapter::DescribeAccountJwt(monitor::AccountSnapshot* a) const {
+  operator_mode::OperatorMode* mode = server_.operator_mode();
+  if (mode == nullptr) {
+    return;
+  }
+  std::string token = mode->HeldJwt(a->name);
+  absl::StatusOr<jwt::AccountClaims> claims = jwt::DecodeAccount(token);
+  if (token.empty() || !claims.ok()) {
+    return;
+  }
+  a->jwt = std::move(token);
+  a->issuer_key = claims->std.issuer;
+  a->name_tag = claims->std.name;
+  a->decoded_jwt = jwt::ToJson(*claims).dump();
+  a->expired = claims->std.expires != 0 && claims->std.expires <= jwt::NowSeconds();
+  for (const auto& [user, at] : claims->nats.revocations) {
+    a->revoked_users.emplace_back(user, monitor::Clock::from_time_t(static_cast<time_t>(at)));
+  }
+}
+
 std::vector<monitor::AccountSnapshot> MonitorAdapter::Accounts() {
   ServerStats stats = server_.Stats();
   std::vector<AccountInfo> infos = server_.context().registry().List();
@@ -279,6 +301,7 @@ std::vector<monitor::AccountSnapshot> MonitorAdapter::Accounts() {
     a.sublist.num_subscriptions = account->sublist().count();
     a.sublist.num_cache = account->sublist().cache_size();
     DescribeSpec(info.spec, specs, &a);
+    DescribeAccountJwt(&a);
     out.push_back(std::move(a));
   }
   return out;

@@ -53,6 +53,9 @@ class MonitorAdapter final : public monitor::MonitorSource {
   std::string HealthProblem() override;
 
  private:
+  // Operator mode: the held account JWT's fields /accountz?acc= shows.
+  void DescribeAccountJwt(monitor::AccountSnapshot* a) const;
+
   NodeServer& server_;
   CpuUsage cpu_;
 };

@@ -306,6 +306,35 @@ TEST_P(OperatorTest, ClaimsUpdateForAnAccountNotLoadedIsSkipped) {
       << empty.dump();
 }
 
+// /accountz?acc= shows the account JWT the server runs on: the token, its issuer, name, the
+// decoded claims and the revoked users.
+TEST_P(OperatorTest, AccountzShowsTheAccountJwt) {
+  Operator op;
+  Account b("B");
+  nkeys::KeyPair revoked = NewKey(nkeys::KeyType::kUser);
+  b.claims.nats.revocations[revoked.public_key().str()] = jwt::NowSeconds() - 10;
+  const std::string token = op.AccountJwt(b);
+  START_SERVER_OR_FAIL(
+      server, {.config_text = op.Config({{op.sys.pub(), op.AccountJwt(op.sys)}, {b.pub(), token}}),
+               .monitoring = true});
+  User ub(b);
+  ASSERT_OK_AND_ASSIGN(auto cb, JwtConnect(server->port(), ub.creds()));  // loads B
+  ASSERT_OK_AND_ASSIGN(std::string text, HttpGet(server->http_port(), "/accountz?acc=" + b.pub(),
+                                                 std::chrono::seconds(5)));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << text;
+  const nlohmann::json& detail = j["account_detail"];
+  EXPECT_EQ(detail["jwt"], token) << text;
+  EXPECT_EQ(detail["issuer_key"], op.key.public_key().str()) << text;
+  EXPECT_EQ(detail["name_tag"], "B") << text;
+  EXPECT_EQ(detail["expired"], false) << text;
+  EXPECT_EQ(detail["decoded_jwt"]["sub"], b.pub()) << text;
+  EXPECT_EQ(detail["decoded_jwt"]["nats"]["type"], "account") << text;
+  EXPECT_TRUE(detail["decoded_jwt"]["nats"]["revocations"].contains(revoked.public_key().str()))
+      << text;
+  EXPECT_TRUE(detail["revoked_user"].contains(revoked.public_key().str())) << text;
+}
+
 // A non-system user cannot push claims: its update is an ordinary message in its account.
 TEST_P(OperatorTest, ClaimsUpdateFromOrdinaryUserIsIgnored) {
   Operator op;
