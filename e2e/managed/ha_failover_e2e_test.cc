@@ -159,26 +159,11 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
   // The replica the node's agent last registered with (itself, or a follower relaying).
   std::string NodeReplica() { return LastWordAfter(node_->Log(), "registered with "); }
 
-  // Connects to `port`, retrying until the account has reached that server.
   std::unique_ptr<Client> ConnectEventually(int port, const std::string& creds) {
-    std::unique_ptr<Client> client;
-    std::string error;
-    Eventually([&] {
-      client = Client::Connect(port, creds, &error);
-      return client != nullptr;
-    });
-    EXPECT_NE(client, nullptr) << "port " << port << ": " << error << Logs();
-    return client;
+    return managed_e2e::ConnectEventually(port, creds, [this] { return Logs(); });
   }
-
-  // A subscriber and a publisher of `creds` on `port` exchange one message.
   void ExpectExchange(int port, const std::string& creds, const std::string& subject) {
-    std::unique_ptr<Client> sub = ConnectEventually(port, creds);
-    std::unique_ptr<Client> pub = ConnectEventually(port, creds);
-    ASSERT_TRUE(sub != nullptr && pub != nullptr);
-    ASSERT_TRUE(sub->Subscribe(subject));
-    ASSERT_TRUE(pub->Publish(subject, "hello " + subject));
-    EXPECT_EQ(sub->Next(), "hello " + subject) << "port " << port;
+    managed_e2e::ExpectExchange(port, creds, subject, [this] { return Logs(); });
   }
 
   // After a failover: a new managed account and user, and a revocation in a pre-signed account,

@@ -7,9 +7,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 
 #include "common/jwt/claims.h"
 #include "common/testing/child_process.h"
+#include "common/testing/eventually.h"
 
 namespace lattice::managed_e2e {
 
@@ -123,6 +125,30 @@ std::optional<std::string> Client::Next(int timeout_ms) {
   std::string data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
   natsMsg_Destroy(msg);
   return data;
+}
+
+std::unique_ptr<Client> ConnectEventually(int port, const std::string& creds,
+                                          const std::function<std::string()>& logs) {
+  std::unique_ptr<Client> client;
+  std::string error;
+  testutil::Eventually(
+      [&] {
+        client = Client::Connect(port, creds, &error);
+        return client != nullptr;
+      },
+      kWait);
+  EXPECT_NE(client, nullptr) << "port " << port << ": " << error << logs();
+  return client;
+}
+
+void ExpectExchange(int port, const std::string& creds, const std::string& subject,
+                    const std::function<std::string()>& logs) {
+  std::unique_ptr<Client> sub = ConnectEventually(port, creds, logs);
+  std::unique_ptr<Client> pub = ConnectEventually(port, creds, logs);
+  ASSERT_TRUE(sub != nullptr && pub != nullptr);
+  ASSERT_TRUE(sub->Subscribe(subject));
+  ASSERT_TRUE(pub->Publish(subject, "hello " + subject));
+  EXPECT_EQ(sub->Next(), "hello " + subject) << "port " << port;
 }
 
 }  // namespace lattice::managed_e2e

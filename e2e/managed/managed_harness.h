@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,5 +63,14 @@ class Client {
   natsConnection* nc_;
   natsSubscription* sub_ = nullptr;
 };
+
+// Connects to `port` with `creds`, retrying (up to kWait) until the account has reached that
+// server; on failure the test fails with `logs()` appended.
+std::unique_ptr<Client> ConnectEventually(int port, const std::string& creds,
+                                          const std::function<std::string()>& logs);
+
+// A subscriber and a publisher of `creds` on `port` exchange one message on `subject`.
+void ExpectExchange(int port, const std::string& creds, const std::string& subject,
+                    const std::function<std::string()>& logs);
 
 }  // namespace lattice::managed_e2e
