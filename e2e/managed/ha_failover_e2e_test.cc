@@ -73,14 +73,7 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
 
     // Operator with a signing key the control plane manages, and a system account.
     op_claims_.std.name = "ha-op";
-    op_claims_.nats.signing_keys = {op_signer_.public_key().str()};
-    op_claims_.nats.system_account = sys_key_.public_key().str();
-    Write("op.jwt", *jwt::Encode(op_claims_, op_key_));
-    Write("sk.seed", std::string(op_signer_.EncodedSeed().view()));
-    auto sys = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(sys_key_.public_key()));
-    sys.std.name = "SYS";
-    Write("sys.jwt", *jwt::Encode(sys, op_signer_));
-    Write("sys.creds", UserCreds(sys_key_, "sys"));
+    WriteOperatorFiles(dir_, op_claims_, op_key_, op_signer_, sys_key_);
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"operator", "push", dir_ + "/op.jwt"},
              {"signing-key", "add", "--seed-file", dir_ + "/sk.seed"},

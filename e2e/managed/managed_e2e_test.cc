@@ -45,16 +45,8 @@ class ManagedE2eTest : public ::testing::Test {
     Write("token", kToken);
 
     // Operator with a signing key the control plane manages, and a system account.
-    jwt::OperatorClaims& op = op_claims_;
-    op.std.name = "managed-op";
-    op.nats.signing_keys = {op_signer_.public_key().str()};
-    op.nats.system_account = sys_key_.public_key().str();
-    Write("op.jwt", *jwt::Encode(op, op_key_));
-    Write("sk.seed", std::string(op_signer_.EncodedSeed().view()));
-    auto sys = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(sys_key_.public_key()));
-    sys.std.name = "SYS";
-    Write("sys.jwt", *jwt::Encode(sys, op_signer_));
-    Write("sys.creds", UserCreds(sys_key_, "sys"));
+    op_claims_.std.name = "managed-op";
+    WriteOperatorFiles(dir_, op_claims_, op_key_, op_signer_, sys_key_);
 
     for (int* port : {&control_port_, &http_port_, &nats_port_, &node_port_, &dead_port_})
       *port = testutil::FreePortOrDie();

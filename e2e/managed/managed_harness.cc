@@ -151,4 +151,17 @@ void ExpectExchange(int port, const std::string& creds, const std::string& subje
   EXPECT_EQ(sub->Next(), "hello " + subject) << "port " << port;
 }
 
+void WriteOperatorFiles(const std::string& dir, jwt::OperatorClaims& op,
+                        const nkeys::KeyPair& op_key, const nkeys::KeyPair& signer,
+                        const nkeys::KeyPair& sys_key) {
+  op.nats.signing_keys = {signer.public_key().str()};
+  op.nats.system_account = sys_key.public_key().str();
+  WriteText(dir + "/op.jwt", *jwt::Encode(op, op_key));
+  WriteText(dir + "/sk.seed", std::string(signer.EncodedSeed().view()));
+  auto sys = jwt::NewAccountClaims(*nkeys::AccountPublicKey::FromKey(sys_key.public_key()));
+  sys.std.name = "SYS";
+  WriteText(dir + "/sys.jwt", *jwt::Encode(sys, signer));
+  WriteText(dir + "/sys.creds", UserCreds(sys_key, "sys"));
+}
+
 }  // namespace lattice::managed_e2e

@@ -12,6 +12,7 @@
 
 #include <nats/nats.h>
 
+#include "common/jwt/claims.h"
 #include "common/nkeys/nkeys.h"
 
 namespace lattice::managed_e2e {
@@ -72,5 +73,12 @@ std::unique_ptr<Client> ConnectEventually(int port, const std::string& creds,
 // A subscriber and a publisher of `creds` on `port` exchange one message on `subject`.
 void ExpectExchange(int port, const std::string& creds, const std::string& subject,
                     const std::function<std::string()>& logs);
+
+// Writes into `dir` an operator (op.jwt: `op` signed by `op_key`, with `signer` as its signing
+// key and `sys_key` as its system account), sk.seed (the signer's seed, for the control plane),
+// sys.jwt (the system account signed by `signer`) and sys.creds (a system user).
+void WriteOperatorFiles(const std::string& dir, jwt::OperatorClaims& op,
+                        const nkeys::KeyPair& op_key, const nkeys::KeyPair& signer,
+                        const nkeys::KeyPair& sys_key);
 
 }  // namespace lattice::managed_e2e
