@@ -140,6 +140,12 @@ std::string OperatorMode::HeldJwt(const std::string& account) const {
   return it == held_.end() ? "" : it->second.jwt;
 }
 
+OperatorMode::Held OperatorMode::HeldAccount(const std::string& account) const {
+  MutexLock lock(&state_mu_);
+  auto it = held_.find(account);
+  return it == held_.end() ? Held() : it->second;
+}
+
 std::vector<std::string> OperatorMode::HeldAccounts() const {
   MutexLock lock(&state_mu_);
   std::vector<std::string> keys;

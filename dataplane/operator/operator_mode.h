@@ -111,14 +111,16 @@ class OperatorMode final : public AccountClaimsLookup {
   AccountResolver& resolver() const { return *resolver_; }
   // The JWT currently held for `account` (empty when none); for monitoring and tests.
   std::string HeldJwt(const std::string& account) const;
-  // The public keys of every held account.
-  std::vector<std::string> HeldAccounts() const;
-
- private:
+  // The held JWT with its decoded claims, read together (null claims when none held).
   struct Held {
     std::string jwt;
     std::shared_ptr<const jwt::AccountClaims> claims;
   };
+  Held HeldAccount(const std::string& account) const;
+  // The public keys of every held account.
+  std::vector<std::string> HeldAccounts() const;
+
+ private:
   OperatorMode(std::shared_ptr<const OperatorTrust> trust,
                std::unique_ptr<AccountResolver> resolver, AccountSink* sink,
                std::function<int64_t()> now);

@@ -261,12 +261,13 @@ void MonitorAdapter::DescribeAccountJwt(monitor::AccountSnapshot* a) const {
   if (mode == nullptr) {
     return;
   }
-  std::string token = mode->HeldJwt(a->name);
-  absl::StatusOr<jwt::AccountClaims> claims = jwt::DecodeAccount(token);
-  if (token.empty() || !claims.ok()) {
+  // The claims decoded when the JWT was installed: no second decode and signature check.
+  operator_mode::OperatorMode::Held held = mode->HeldAccount(a->name);
+  const std::shared_ptr<const jwt::AccountClaims>& claims = held.claims;
+  if (claims == nullptr) {
     return;
   }
-  a->jwt = std::move(token);
+  a->jwt = std::move(held.jwt);
   a->issuer_key = claims->std.issuer;
   a->name_tag = claims->std.name;
   a->decoded_jwt = jwt::ToJson(*claims).dump();
