@@ -177,6 +177,8 @@ void ControlSource::ProbeLoop() {
   std::unique_lock<std::mutex> lock(mu_.native());
   // Reads guarded state with mu_ held through `lock` (the analysis cannot see unique_lock).
   auto stopping = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; };
+  uint64_t leaderless_session = 0;  // the Watch whose replica answered without a leader
+  int leaderless = 0;               // ... in that many probes in a row
   while (true) {
     wake_.wait_for(lock, options_.probe_interval, stopping);
     if (stopping())
@@ -188,21 +190,32 @@ void ControlSource::ProbeLoop() {
       continue;
     lock.unlock();
     std::string why;
-    const bool answers = ReplicaAnswers(channels_[index], &why);
+    const ProbeAnswer answer = ProbeReplica(channels_[index], &why);
     lock.lock();
+    if (answer == ProbeAnswer::kLeaderless) {
+      leaderless = leaderless_session == session ? leaderless + 1 : 1;
+      leaderless_session = session;
+      if (leaderless < options_.leaderless_probes)
+        continue;
+      why = absl::StrCat("no leader known for ", leaderless, " probes: cut off from the others");
+    } else {
+      leaderless = 0;
+      if (answer == ProbeAnswer::kAlive)
+        continue;
+    }
     // Cancel only the Watch that was probed; it may have ended (and another begun) meanwhile.
     [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      if (answers || stopping_ || active_ == nullptr || session_ != session)
+      if (stopping_ || active_ == nullptr || session_ != session)
         return;
-      LATTICE_LOG(kWarn) << "accountd: control replica " << options_.addresses[index]
-                         << " stopped answering (" << why << "); ending its watch";
+      LATTICE_LOG(kWarn) << "accountd: control replica " << options_.addresses[index] << ": " << why
+                         << "; ending its watch";
       active_->TryCancel();
     }();
   }
 }
 
-bool ControlSource::ReplicaAnswers(const std::shared_ptr<grpc::Channel>& channel,
-                                   std::string* why) const {
+ControlSource::ProbeAnswer ControlSource::ProbeReplica(
+    const std::shared_ptr<grpc::Channel>& channel, std::string* why) const {
   auto stub = v1::Admin::NewStub(channel);
   grpc::ClientContext ctx;
   AddAuth(&ctx);
@@ -210,12 +223,15 @@ bool ControlSource::ReplicaAnswers(const std::shared_ptr<grpc::Channel>& channel
   v1::ListReplicasResponse response;
   grpc::Status status = stub->ListReplicas(&ctx, v1::ListReplicasRequest(), &response);
   switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return response.replicated() && response.leader_id() == 0 ? ProbeAnswer::kLeaderless
+                                                                : ProbeAnswer::kAlive;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::UNAVAILABLE:
-      *why = FromGrpc(status).ToString();
-      return false;
+      *why = absl::StrCat("stopped answering (", FromGrpc(status).ToString(), ")");
+      return ProbeAnswer::kGone;
     default:
-      return true;  // it answered, even if only to refuse the question
+      return ProbeAnswer::kAlive;  // it answered, even if only to refuse the question
   }
 }
 

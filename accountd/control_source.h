@@ -33,6 +33,10 @@ struct ControlSourceOptions {
   // server, a token without that right) keep the Watch.
   std::chrono::milliseconds probe_interval{2000};
   std::chrono::milliseconds probe_timeout{3000};
+  // A replica that answers but has known no leader for this many probes in a row is cut off
+  // from its majority (or the majority is gone): its data may be stale, so its Watch ends too
+  // and the next replica is tried. An election takes about a second; 3 probes are 6 s.
+  int leaderless_probes = 3;
 };
 
 // Runs `Admin.Watch(from_revision=0, kinds=["account"])` on a background thread: the backlog up
@@ -40,7 +44,8 @@ struct ControlSourceOptions {
 // snapshot, and every later event as an upsert or delete (tombstoned accounts are deletes).
 // When the stream breaks it reports disconnected, waits `retry_wait` (doubling up to 16x while
 // no replica answers) and resyncs from the next replica, again by snapshot. A second thread
-// probes the replica of the open Watch and cancels the Watch when it stops answering. Post is
+// probes the replica of the open Watch and cancels the Watch when it stops answering or stays
+// without a leader (a replica cut off from the others). Post is
 // `Admin.PutAccount`, tried on each replica until one answers. Owned by main. Thread: Start/Stop
 // from the owner, Post from any thread; the sink is called from the watch thread only.
 class ControlSource : public AccountSource {
@@ -60,9 +65,12 @@ class ControlSource : public AccountSource {
   void WatchLoop();
   // Second thread: probes the replica of the live Watch and cancels the Watch when it is gone.
   void ProbeLoop();
-  // True when the replica behind `channel` answered (or answered in a way that says nothing
-  // about its liveness) within probe_timeout.
-  bool ReplicaAnswers(const std::shared_ptr<grpc::Channel>& channel, std::string* why) const;
+  enum class ProbeAnswer {
+    kAlive,       // answered (or in a way that says nothing about its liveness)
+    kLeaderless,  // answered, replicated, and knows no leader
+    kGone,        // no answer within probe_timeout
+  };
+  ProbeAnswer ProbeReplica(const std::shared_ptr<grpc::Channel>& channel, std::string* why) const;
   // One Watch stream against `channel` until it ends; returns why it ended. Sets `*synced`
   // once the backlog was delivered.
   absl::Status WatchOnce(const std::shared_ptr<grpc::Channel>& channel, bool* synced);

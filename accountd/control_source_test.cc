@@ -99,14 +99,20 @@ class FakeAdmin final : public v1::Admin::Service {
       std::unique_lock<std::mutex> lock(mu_.native());
       pushed_.wait_for(lock, std::chrono::milliseconds(10));
     }
+    MutexLock lock(&mu_);
     resp->set_replicated(true);
-    resp->set_leader_id(1);
+    resp->set_leader_id(isolated_ ? 0 : 1);
     return grpc::Status::OK;
   }
 
   void Freeze() {
     MutexLock lock(&mu_);
     frozen_ = true;
+  }
+  // Cut off from the other replicas: it still answers, and knows no leader.
+  void Isolate() {
+    MutexLock lock(&mu_);
+    isolated_ = true;
   }
   bool frozen() {
     MutexLock lock(&mu_);
@@ -138,6 +144,7 @@ class FakeAdmin final : public v1::Admin::Service {
   std::deque<v1::WatchEvent> pending_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> puts_ ABSL_GUARDED_BY(mu_);
   bool frozen_ ABSL_GUARDED_BY(mu_) = false;
+  bool isolated_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Records what the source delivers. Thread: the source's thread writes, the test reads.
@@ -237,39 +244,63 @@ TEST_F(ControlSourceTest, SnapshotThenChangesThenResyncAfterTheServerReturns) {
   EXPECT_THAT(sink_.snapshots()[1], ElementsAre("jwt-a2"));
 }
 
+// Two replicas: the fixture's server (first in the list, so watched first) and a healthy one
+// holding one more account; probes every 20 ms.
+class TwoReplicaControlSourceTest : public ControlSourceTest {
+ protected:
+  void SetUp() override {
+    StartServer({{"A1", "jwt-a"}});
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &healthy_port_);
+    builder.RegisterService(&healthy_);
+    healthy_server_ = builder.BuildAndStart();
+    ASSERT_NE(healthy_server_, nullptr);
+
+    ControlSourceOptions options;
+    options.addresses = {"127.0.0.1:" + std::to_string(port_),
+                         "127.0.0.1:" + std::to_string(healthy_port_)};
+    options.token = kToken;
+    options.retry_wait = std::chrono::milliseconds(20);
+    options.probe_interval = std::chrono::milliseconds(20);
+    options.probe_timeout = std::chrono::milliseconds(200);
+    source_ = std::make_unique<ControlSource>(std::move(options));
+    ASSERT_TRUE(source_->Start(&sink_).ok());
+    ASSERT_TRUE(Eventually([&] { return sink_.connected(); }));
+    EXPECT_THAT(sink_.snapshots(), ElementsAre(ElementsAre("jwt-a")));
+    EXPECT_THAT(source_->Describe(), HasSubstr("(watching 127.0.0.1:" + std::to_string(port_)));
+  }
+  void TearDown() override {
+    source_->Stop();
+    healthy_server_->Shutdown(std::chrono::system_clock::now());
+    healthy_server_->Wait();
+    ControlSourceTest::TearDown();
+  }
+
+  // The next snapshot comes from the healthy replica, which is watched from then on.
+  void ExpectMovedToTheHealthyReplica() {
+    ASSERT_TRUE(Eventually([&] { return sink_.snapshots().size() == 2; }));
+    EXPECT_THAT(sink_.snapshots()[1], ElementsAre("jwt-a", "jwt-b"));
+    EXPECT_THAT(source_->Describe(),
+                HasSubstr("(watching 127.0.0.1:" + std::to_string(healthy_port_)));
+  }
+
+  FakeAdmin healthy_{{{"A1", "jwt-a"}, {"B1", "jwt-b"}}};
+  int healthy_port_ = 0;
+  std::unique_ptr<grpc::Server> healthy_server_;
+};
+
 // A replica whose process stops (its TCP connection stays up, nothing answers) is left for the
 // next one: the probe times out, the Watch is cancelled and the next replica's snapshot is used.
-TEST_F(ControlSourceTest, AReplicaThatStopsAnsweringIsLeftForTheNext) {
-  StartServer({{"A1", "jwt-a"}});
-  FakeAdmin healthy({{"A1", "jwt-a"}, {"B1", "jwt-b"}});
-  int healthy_port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &healthy_port);
-  builder.RegisterService(&healthy);
-  std::unique_ptr<grpc::Server> healthy_server = builder.BuildAndStart();
-  ASSERT_NE(healthy_server, nullptr);
-
-  ControlSourceOptions options;
-  options.addresses = {"127.0.0.1:" + std::to_string(port_),
-                       "127.0.0.1:" + std::to_string(healthy_port)};
-  options.token = kToken;
-  options.retry_wait = std::chrono::milliseconds(20);
-  options.probe_interval = std::chrono::milliseconds(20);
-  options.probe_timeout = std::chrono::milliseconds(200);
-  source_ = std::make_unique<ControlSource>(std::move(options));
-  ASSERT_TRUE(source_->Start(&sink_).ok());
-  ASSERT_TRUE(Eventually([&] { return sink_.connected(); }));
-  EXPECT_THAT(sink_.snapshots(), ElementsAre(ElementsAre("jwt-a")));
-  EXPECT_THAT(source_->Describe(), HasSubstr("(watching 127.0.0.1:" + std::to_string(port_)));
-
+TEST_F(TwoReplicaControlSourceTest, AReplicaThatStopsAnsweringIsLeftForTheNext) {
   admin_->Freeze();
-  ASSERT_TRUE(Eventually([&] { return sink_.snapshots().size() == 2; }));
-  EXPECT_THAT(sink_.snapshots()[1], ElementsAre("jwt-a", "jwt-b"));
-  EXPECT_THAT(source_->Describe(),
-              HasSubstr("(watching 127.0.0.1:" + std::to_string(healthy_port)));
-  source_->Stop();
-  healthy_server->Shutdown(std::chrono::system_clock::now());
-  healthy_server->Wait();
+  ExpectMovedToTheHealthyReplica();
+}
+
+// A replica cut off from the others still answers, but knows no leader and serves what it had:
+// after `leaderless_probes` such answers in a row its Watch ends too.
+TEST_F(TwoReplicaControlSourceTest, AReplicaWithoutALeaderIsLeftForTheNext) {
+  admin_->Isolate();
+  ExpectMovedToTheHealthyReplica();
 }
 
 TEST_F(ControlSourceTest, WrongTokenNeverConnects) {
