@@ -64,7 +64,6 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
       return;
     dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/managed-ha";
     mkdir(dir_.c_str(), 0700);
-    Write("token", control_e2e::kHaToken);
     std::vector<std::string> replicas;
     for (int i = 0; i < cluster_->size(); ++i)
       replicas.push_back(cluster_->admin_address(i));
@@ -73,14 +72,9 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
 
     // Operator with a signing key the control plane manages, and a system account.
     op_claims_.std.name = "ha-op";
-    WriteOperatorFiles(dir_, op_claims_, op_key_, op_signer_, sys_key_);
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"operator", "push", dir_ + "/op.jwt"},
-             {"signing-key", "add", "--seed-file", dir_ + "/sk.seed"},
-             {"account", "push", dir_ + "/sys.jwt"}}) {
-      CtlResult r = Ctl(args);
-      ASSERT_EQ(r.exit_code, 0) << r.output;
-    }
+    absl::Status pushed = PushManagedOperator(all_replicas_, control_e2e::kHaToken, dir_,
+                                              op_claims_, op_key_, op_signer_, sys_key_);
+    ASSERT_TRUE(pushed.ok()) << pushed;
 
     for (int* port : {&http_port_, &nats_port_, &node_port_})
       *port = testutil::FreePortOrDie();
@@ -111,10 +105,7 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
     ASSERT_TRUE(testutil::WaitForLog(*nats_, "Server is ready", kWait)) << nats_->Log();
 
     auto node = ChildProcess::Spawn(
-        {Runfile("dataplane/lattice-node"), "-a", "127.0.0.1", "-p", std::to_string(node_port_),
-         "--control", all_replicas_, "--cluster", kCluster, "--operator", dir_ + "/op.jwt",
-         "--state_dir", dir_ + "/node", "--node_id", "n1", "--control_token_file", dir_ + "/token"},
-        dir_ + "/node.log");
+        ManagedNodeCommand("n1", node_port_, all_replicas_, kCluster, dir_), dir_ + "/node.log");
     ASSERT_TRUE(node.ok()) << node.status();
     node_.emplace(*std::move(node));
     ASSERT_TRUE(testutil::WaitForLog(*node_, "Server is ready", kWait)) << node_->Log();

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 
 #include "common/jwt/claims.h"
@@ -18,7 +19,9 @@ namespace lattice::managed_e2e {
 std::string Runfile(const std::string& path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
-  return absl::StrCat(srcdir ? srcdir : ".", "/", workspace ? workspace : "lattice", "/", path);
+  // Under `bazel run` (benchmarks) there is no TEST_SRCDIR and the working directory is
+  // <runfiles>/<workspace>.
+  return absl::StrCat(srcdir ? srcdir : "..", "/", workspace ? workspace : "lattice", "/", path);
 }
 
 std::string ReadText(const std::string& path) {
@@ -105,12 +108,38 @@ std::unique_ptr<Client> Client::Connect(int port, const std::string& creds, std:
 Client::~Client() {
   if (sub_ != nullptr)
     natsSubscription_Destroy(sub_);
+  for (auto& [name, sub] : named_)
+    natsSubscription_Destroy(sub);
   natsConnection_Destroy(nc_);
 }
 
 bool Client::Subscribe(const std::string& subject) {
   return natsConnection_SubscribeSync(&sub_, nc_, subject.c_str()) == NATS_OK &&
          natsConnection_Flush(nc_) == NATS_OK;
+}
+
+bool Client::AddSubscription(const std::string& name, const std::string& subject,
+                             const std::string& queue) {
+  if (named_.count(name) != 0)
+    return false;
+  natsSubscription* sub = nullptr;
+  const natsStatus status =
+      queue.empty() ? natsConnection_SubscribeSync(&sub, nc_, subject.c_str())
+                    : natsConnection_QueueSubscribeSync(&sub, nc_, subject.c_str(), queue.c_str());
+  if (status != NATS_OK)
+    return false;
+  named_[name] = sub;
+  return natsConnection_Flush(nc_) == NATS_OK;
+}
+
+bool Client::DropSubscription(const std::string& name) {
+  auto it = named_.find(name);
+  if (it == named_.end())
+    return false;
+  const bool unsubscribed = natsSubscription_Unsubscribe(it->second) == NATS_OK;
+  natsSubscription_Destroy(it->second);
+  named_.erase(it);
+  return unsubscribed && natsConnection_Flush(nc_) == NATS_OK;
 }
 
 bool Client::Publish(const std::string& subject, const std::string& data) {
@@ -162,6 +191,47 @@ void WriteOperatorFiles(const std::string& dir, jwt::OperatorClaims& op,
   sys.std.name = "SYS";
   WriteText(dir + "/sys.jwt", *jwt::Encode(sys, signer));
   WriteText(dir + "/sys.creds", UserCreds(sys_key, "sys"));
+}
+
+absl::Status PushManagedOperator(const std::string& servers, const std::string& token,
+                                 const std::string& dir, jwt::OperatorClaims& op,
+                                 const nkeys::KeyPair& op_key, const nkeys::KeyPair& signer,
+                                 const nkeys::KeyPair& sys_key) {
+  WriteOperatorFiles(dir, op, op_key, signer, sys_key);
+  WriteText(dir + "/token", token);
+  int run = 0;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"operator", "push", dir + "/op.jwt"},
+           {"signing-key", "add", "--seed-file", dir + "/sk.seed"},
+           {"account", "push", dir + "/sys.jwt"}}) {
+    CtlResult r = RunLatticectl(servers, token, args, absl::StrCat(dir, "/setup.", ++run, ".out"));
+    if (r.exit_code != 0)
+      return absl::InternalError(
+          absl::StrCat("latticectl ", absl::StrJoin(args, " "), ": ", r.output));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ManagedNodeCommand(const std::string& node_id, int port,
+                                            const std::string& replicas, const std::string& cluster,
+                                            const std::string& dir) {
+  return {Runfile("dataplane/lattice-node"),
+          "-a",
+          "127.0.0.1",
+          "-p",
+          std::to_string(port),
+          "--control",
+          replicas,
+          "--cluster",
+          cluster,
+          "--operator",
+          dir + "/op.jwt",
+          "--state_dir",
+          absl::StrCat(dir, "/", node_id),
+          "--node_id",
+          node_id,
+          "--control_token_file",
+          dir + "/token"};
 }
 
 }  // namespace lattice::managed_e2e

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include <nats/nats.h>
 
 #include "common/jwt/claims.h"
@@ -56,13 +58,19 @@ class Client {
   bool Closed() { return natsConnection_IsClosed(nc_); }
   bool Subscribe(const std::string& subject);
   bool Publish(const std::string& subject, const std::string& data);
-  // The next message's payload, or nullopt after `timeout_ms`.
+  // The next message's payload (of the Subscribe subscription), or nullopt after `timeout_ms`.
   std::optional<std::string> Next(int timeout_ms = 2000);
+  // Further subscriptions, known by `name`, plain or in queue group `queue`; the server has
+  // processed the SUB (or UNSUB) when these return true.
+  bool AddSubscription(const std::string& name, const std::string& subject,
+                       const std::string& queue = "");
+  bool DropSubscription(const std::string& name);
 
  private:
   explicit Client(natsConnection* nc) : nc_(nc) {}
   natsConnection* nc_;
   natsSubscription* sub_ = nullptr;
+  std::map<std::string, natsSubscription*> named_;
 };
 
 // Connects to `port` with `creds`, retrying (up to kWait) until the account has reached that
@@ -80,5 +88,20 @@ void ExpectExchange(int port, const std::string& creds, const std::string& subje
 void WriteOperatorFiles(const std::string& dir, jwt::OperatorClaims& op,
                         const nkeys::KeyPair& op_key, const nkeys::KeyPair& signer,
                         const nkeys::KeyPair& sys_key);
+
+// WriteOperatorFiles into `dir`, plus dir/token (`token`); then pushes the operator, its signing
+// key (so the control plane signs managed accounts) and the system account through latticectl
+// at `servers`. The failing latticectl's output otherwise.
+absl::Status PushManagedOperator(const std::string& servers, const std::string& token,
+                                 const std::string& dir, jwt::OperatorClaims& op,
+                                 const nkeys::KeyPair& op_key, const nkeys::KeyPair& signer,
+                                 const nkeys::KeyPair& sys_key);
+
+// The command line of managed lattice-node `node_id` on `port`, registering with `replicas`
+// ("a,b,c") in `cluster`, with the files PushManagedOperator wrote into `dir` (its state goes
+// to dir/<node_id>).
+std::vector<std::string> ManagedNodeCommand(const std::string& node_id, int port,
+                                            const std::string& replicas, const std::string& cluster,
+                                            const std::string& dir);
 
 }  // namespace lattice::managed_e2e
