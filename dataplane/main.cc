@@ -189,6 +189,11 @@ int Run(int argc, char** argv) {
   LATTICE_LOG(kInfo) << "  Version:  " << server::kLatticeVersion << " (nats-server "
                      << server::kNatsCompatVersion << " compatible)";
   server::Server node(opts);
+  if (agent_config->has_value()) {
+    // A managed node reports its client interest to the control plane; unmanaged nodes skip
+    // this and their sessions pay nothing for it.
+    node.EnableInterestReporting();
+  }
   absl::Status status = node.Start();
   if (!status.ok()) {
     LATTICE_LOG(kFatal) << "Error starting server: " << status.message();
@@ -226,7 +231,8 @@ int Run(int argc, char** argv) {
   if (agent_config->has_value()) {
     auto started =
         agent::ManagedNode::Start(**std::move(agent_config), node.operator_mode(),
-                                  {"nats://" + opts.host + ":" + std::to_string(node.port())});
+                                  {"nats://" + opts.host + ":" + std::to_string(node.port())},
+                                  {node.interest_tracker(), node.interest_source()});
     if (!started.ok()) {
       LATTICE_LOG(kFatal) << "Error starting the node agent: " << started.status().message();
       node.Shutdown();

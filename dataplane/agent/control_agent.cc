@@ -1,7 +1,11 @@
 // ControlAgent: NodeSync session loop with failover, verification, persistence and ACK/NACK.
 #include "dataplane/agent/control_agent.h"
 
+#include <optional>
 #include <random>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
@@ -12,6 +16,7 @@
 #include "common/base/status_macros.h"
 #include "common/jwt/claims.h"
 #include "dataplane/agent/reconnect_policy.h"
+#include "dataplane/interest/interest_batcher.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
@@ -33,9 +38,12 @@ v1::Ack MakeAck(const char* type, const std::string& version, const absl::Status
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ControlAgent>> ControlAgent::Create(AgentConfig config,
-                                                                   AgentSink* sink) {
+                                                                   AgentSink* sink,
+                                                                   InterestReporting interest) {
   if (sink == nullptr)
     return absl::InvalidArgumentError("control agent needs a sink");
+  if ((interest.tracker == nullptr) != (interest.source == nullptr))
+    return absl::InvalidArgumentError("interest reporting needs both a tracker and a source");
   if (config.control_addresses.empty())
     return absl::InvalidArgumentError("control agent needs at least one control address");
   if (config.cluster.empty())
@@ -63,14 +71,17 @@ absl::StatusOr<std::unique_ptr<ControlAgent>> ControlAgent::Create(AgentConfig c
       return absl::InvalidArgumentError("control agent needs a node id or a state dir");
     LATTICE_ASSIGN_OR_RETURN(node_id, store->LoadOrCreateNodeId());
   }
-  return std::unique_ptr<ControlAgent>(new ControlAgent(
-      std::move(config), sink, *std::move(trusted), std::move(store), std::move(node_id)));
+  return std::unique_ptr<ControlAgent>(new ControlAgent(std::move(config), sink,
+                                                        *std::move(trusted), std::move(store),
+                                                        std::move(node_id), interest));
 }
 
 ControlAgent::ControlAgent(AgentConfig config, AgentSink* sink, TrustedOperator trusted,
-                           std::optional<BundleStore> store, std::string node_id)
+                           std::optional<BundleStore> store, std::string node_id,
+                           InterestReporting interest)
     : config_(std::move(config)),
       sink_(sink),
+      interest_(interest),
       trusted_(std::move(trusted)),
       store_(std::move(store)),
       node_id_(std::move(node_id)) {
@@ -364,6 +375,9 @@ bool ControlAgent::RunSession(const std::string& address) {
   wake_.notify_all();  // arm the watchdog
   auto stream = stub->Sync(&context);
   bool registered = false;
+  // gRPC allows one Write at a time: the ACKs below and the interest writer take this.
+  Mutex write_mu;
+  std::thread interest_writer;
   if (stream->Write(BuildRegister())) {
     v1::ControlMessage message;
     while (stream->Read(&message)) {
@@ -377,12 +391,31 @@ bool ControlAgent::RunSession(const std::string& address) {
           ++status_.registrations;
         }
         wake_.notify_all();  // the watchdog starts probing
+        if (interest_.tracker != nullptr) {
+          RequestInterestSnapshot();
+          if (!interest_writer.joinable()) {
+            interest_writer = std::thread(
+                [this, &stream, &write_mu] { InterestWriter(stream.get(), &write_mu); });
+          }
+        }
         continue;
       }
       if (!registered) {
         LATTICE_LOG(kWarn) << "agent: " << address << " pushed before Registered; dropping stream";
         context.TryCancel();
         break;
+      }
+      if (message.has_interest_resync()) {
+        if (interest_.tracker == nullptr)
+          continue;  // nothing reported, nothing to resync
+        LATTICE_LOG(kInfo) << "agent: " << address << " asks for an interest resync ("
+                           << message.interest_resync().reason() << ")";
+        {
+          MutexLock lock(&mu_);
+          ++status_.interest_resyncs;
+        }
+        RequestInterestSnapshot();
+        continue;
       }
       v1::Ack ack;
       if (message.has_accounts()) {
@@ -395,9 +428,30 @@ bool ControlAgent::RunSession(const std::string& address) {
       CountAck(ack);
       v1::NodeMessage reply;
       *reply.mutable_ack() = std::move(ack);
-      if (!stream->Write(reply))
+      bool written;
+      {
+        MutexLock lock(&write_mu);
+        written = stream->Write(reply);
+      }
+      if (!written)
         break;
     }
+  }
+  if (interest_writer.joinable()) {
+    // The call is over (Read failed, a write failed or Stop cancelled it), so a Write in
+    // flight returns at once; the writer sees the flag and leaves.
+    {
+      MutexLock lock(&mu_);
+      interest_session_over_ = true;
+    }
+    interest_.tracker->Interrupt();
+    interest_writer.join();
+  }
+  if (interest_.tracker != nullptr) {
+    interest_.tracker->SetTracking(false);  // offline: the next snapshot carries the truth
+    MutexLock lock(&mu_);
+    interest_snapshot_due_ = false;
+    interest_session_over_ = false;
   }
   stream->WritesDone();
   grpc::Status finished = stream->Finish();
@@ -413,6 +467,76 @@ bool ControlAgent::RunSession(const std::string& address) {
                        << (finished.ok() ? std::string("OK") : finished.error_message());
   }
   return registered;
+}
+
+void ControlAgent::RequestInterestSnapshot() {
+  {
+    MutexLock lock(&mu_);
+    interest_snapshot_due_ = true;
+  }
+  interest_.tracker->Interrupt();
+}
+
+void ControlAgent::InterestWriter(
+    grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>* stream, Mutex* write_mu) {
+  interest::InterestBatcher batcher(interest_.tracker, interest_.source);
+  {
+    MutexLock lock(&mu_);
+    status_.interest_sequence = 0;
+  }
+  // Sends one message; false when the stream is broken (the reader then ends the session).
+  auto send = [&](v1::InterestDelta delta) {
+    const bool snapshot = delta.snapshot();
+    const uint64_t sequence = delta.sequence();
+    const int changes = delta.changes_size();
+    v1::NodeMessage message;
+    *message.mutable_interest() = std::move(delta);
+    bool written;
+    {
+      MutexLock lock(write_mu);
+      written = stream->Write(message);
+    }
+    if (!written)
+      return false;
+    MutexLock lock(&mu_);
+    ++(snapshot ? status_.interest_snapshots : status_.interest_deltas);
+    status_.interest_changes += static_cast<uint64_t>(changes);
+    status_.interest_sequence = sequence;
+    return true;
+  };
+  bool broken = false;
+  while (!broken) {
+    bool snapshot = false;
+    {
+      MutexLock lock(&mu_);
+      if (interest_session_over_)
+        return;
+      snapshot = std::exchange(interest_snapshot_due_, false);
+    }
+    if (snapshot) {
+      std::vector<v1::InterestDelta> messages = batcher.Snapshot();
+      LATTICE_LOG(kInfo) << "agent: interest snapshot at sequence " << messages.front().sequence()
+                         << " (" << messages.size() << " messages)";
+      for (v1::InterestDelta& message : messages) {
+        if (!send(std::move(message))) {
+          broken = true;
+          break;
+        }
+      }
+    }
+    while (!broken) {
+      std::optional<v1::InterestDelta> delta = batcher.NextDelta();
+      if (!delta.has_value())
+        break;
+      broken = !send(*std::move(delta));
+    }
+    if (!broken)
+      interest_.tracker->WaitForBatch();
+  }
+  // The stream broke under us: make sure the reader notices (it joins this thread).
+  MutexLock lock(&mu_);
+  if (current_ != nullptr)
+    current_->TryCancel();
 }
 
 void ControlAgent::CountAck(const v1::Ack& ack) {

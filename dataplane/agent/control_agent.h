@@ -12,9 +12,14 @@
 // reason. While no replica answers, the node keeps serving what it last applied; on reconnect
 // it registers with held_versions so unchanged resources are not pushed (or applied) again.
 //
-// Interest reporting (DESIGN.md §3) will live here too: a thread-safe ReportInterest() queueing
-// deltas that a writer on the agent's stream sends (gRPC allows one Read and one Write at a
-// time, so it becomes a second agent-owned thread beside the reader). Not implemented yet.
+// Interest reporting (DESIGN.md §3 "Interest path"), when Create is given an InterestTracker
+// and an InterestSource (a managed node's server): after every Registered the agent sends one
+// InterestDelta snapshot (sequence 1, snapshot=true, every local (account, subject, queue)
+// with its absolute weight), then batched deltas (sequence 2, 3, ...) of the keys the loops
+// marked dirty, with weights read when the batch is built. An InterestResync push is answered
+// with a fresh snapshot at the next sequence. A per-session interest writer thread does all
+// of it; it and the reader (which sends the ACKs) share a write mutex, because gRPC allows
+// one Write at a time on a stream (and one Read beside it).
 #pragma once
 
 #include <condition_variable>
@@ -28,12 +33,14 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/sync_stream.h"
 
 #include "common/base/mutex.h"
 #include "dataplane/agent/agent_config.h"
 #include "dataplane/agent/agent_sink.h"
 #include "dataplane/agent/bundle.h"
 #include "dataplane/agent/bundle_store.h"
+#include "dataplane/interest/interest_tracker.h"
 
 namespace lattice::agent {
 
@@ -50,6 +57,20 @@ struct AgentStatus {
   uint64_t acks = 0;
   uint64_t nacks = 0;
   std::string last_nack;  // "accounts a-7: account A... (x): reason"
+  // Interest reporting (all 0 when disabled). Snapshots count their first message only; the
+  // rest of a split snapshot counts as deltas.
+  uint64_t interest_snapshots = 0;  // InterestDelta messages with snapshot=true
+  uint64_t interest_deltas = 0;     // the others
+  uint64_t interest_changes = 0;    // InterestChange entries in all of them
+  uint64_t interest_resyncs = 0;    // InterestResync pushes answered with a snapshot
+  uint64_t interest_sequence = 0;   // of the last InterestDelta sent on the current stream
+};
+
+// What the agent reports interest from (a managed node's Server owns both); both null
+// disables reporting. Must outlive the agent.
+struct InterestReporting {
+  interest::InterestTracker* tracker = nullptr;
+  const interest::InterestSource* source = nullptr;
 };
 
 // Owned by main (or a test); the sink must outlive it. Thread: Create/Start/Stop from one
@@ -61,7 +82,8 @@ class ControlAgent {
  public:
   // Checks the config (addresses, cluster, operator JWT), opens the state dir and settles the
   // node id. Does not touch the network or the sink.
-  static absl::StatusOr<std::unique_ptr<ControlAgent>> Create(AgentConfig config, AgentSink* sink);
+  static absl::StatusOr<std::unique_ptr<ControlAgent>> Create(AgentConfig config, AgentSink* sink,
+                                                              InterestReporting interest = {});
   ~ControlAgent();
   ControlAgent(const ControlAgent&) = delete;
   ControlAgent& operator=(const ControlAgent&) = delete;
@@ -78,7 +100,7 @@ class ControlAgent {
 
  private:
   ControlAgent(AgentConfig config, AgentSink* sink, TrustedOperator trusted,
-               std::optional<BundleStore> store, std::string node_id);
+               std::optional<BundleStore> store, std::string node_id, InterestReporting interest);
 
   void Run();
   // Second agent-owned thread: cancels a stream that has not registered by its deadline, and
@@ -94,6 +116,12 @@ class ControlAgent {
   // One stream to `address`, from Register until it ends. Returns true if it registered.
   bool RunSession(const std::string& address);
   v1::NodeMessage BuildRegister() const;
+  // The per-session interest writer thread: snapshot when due, deltas as the tracker's batches
+  // come due, until the session ends. Writes under `write_mu` (shared with the ACKs).
+  void InterestWriter(grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>* stream,
+                      Mutex* write_mu);
+  // Asks the writer for a snapshot (after Registered or an InterestResync).
+  void RequestInterestSnapshot();
   // Verify, apply, persist; returns the ACK (error empty) or NACK to send.
   v1::Ack HandleAccounts(const v1::AccountsBundle& pushed);
   v1::Ack HandleTopology(const v1::Topology& pushed);
@@ -105,6 +133,7 @@ class ControlAgent {
 
   const AgentConfig config_;
   AgentSink* const sink_;
+  const InterestReporting interest_;
   const TrustedOperator trusted_;
   std::optional<BundleStore> store_;  // agent thread (and Start before it)
   const std::string node_id_;
@@ -126,6 +155,9 @@ class ControlAgent {
   // answers is abandoned by the watchdog).
   std::chrono::steady_clock::time_point register_deadline_ ABSL_GUARDED_BY(mu_);
   AgentStatus status_ ABSL_GUARDED_BY(mu_);
+  // The interest writer of the live stream: a snapshot is due / the stream is ending.
+  bool interest_snapshot_due_ ABSL_GUARDED_BY(mu_) = false;
+  bool interest_session_over_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::thread watchdog_;
 };

@@ -164,7 +164,8 @@ size_t PreloadSavedAccounts(const AgentConfig& config, options::Options* opts) {
 }
 
 absl::StatusOr<std::unique_ptr<ManagedNode>> ManagedNode::Start(
-    AgentConfig config, operator_mode::OperatorMode* mode, std::vector<std::string> client_urls) {
+    AgentConfig config, operator_mode::OperatorMode* mode, std::vector<std::string> client_urls,
+    InterestReporting interest) {
   if (mode == nullptr)
     return absl::FailedPreconditionError("--control needs the server in operator mode");
   const auto& operators = mode->trust().operators();
@@ -176,7 +177,7 @@ absl::StatusOr<std::unique_ptr<ManagedNode>> ManagedNode::Start(
   std::unique_ptr<ManagedNode> node(new ManagedNode());
   node->sink_ = std::make_unique<OperatorAgentSink>(mode);
   LATTICE_ASSIGN_OR_RETURN(node->agent_,
-                           ControlAgent::Create(std::move(config), node->sink_.get()));
+                           ControlAgent::Create(std::move(config), node->sink_.get(), interest));
   LATTICE_RETURN_IF_ERROR(node->agent_->Start());
   AgentStatus status = node->agent_->status();
   LATTICE_LOG(kInfo) << "Node agent " << node->agent_->node_id() << " started"

@@ -4,9 +4,12 @@
 //   options::ParseCommandLine(args.argc(), args.argv()) ...
 //   if (args.managed) ApplyManagedOptions(args.agent, &opts);            // operator + MEMORY
 //   PreloadSavedAccounts(*config, &opts);       // the saved bundle, before the port opens
+//   server.EnableInterestReporting();           // before Start: sessions mark SUB/UNSUB
 //   server.Start();
 //   LATTICE_ASSIGN_OR_RETURN(auto managed, ManagedNode::Start(*config, server.operator_mode(),
-//                                                              {"nats://host:port"}));
+//                                                              {"nats://host:port"},
+//                                                              {server.interest_tracker(),
+//                                                               server.interest_source()}));
 #pragma once
 
 #include <memory>
@@ -67,10 +70,12 @@ size_t PreloadSavedAccounts(const AgentConfig& config, options::Options* opts);
 class ManagedNode {
  public:
   // Checks that the configured operator is the server's (the agent verifies bundles against
-  // the same JWT), applies the last-known-good bundle from state_dir and starts the agent.
+  // the same JWT), applies the last-known-good bundle from state_dir and starts the agent,
+  // which reports the node's interest from `interest` (both null: no reporting).
   static absl::StatusOr<std::unique_ptr<ManagedNode>> Start(AgentConfig config,
                                                             operator_mode::OperatorMode* mode,
-                                                            std::vector<std::string> client_urls);
+                                                            std::vector<std::string> client_urls,
+                                                            InterestReporting interest = {});
   ~ManagedNode();
   void Stop();
 

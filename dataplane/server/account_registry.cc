@@ -637,6 +637,16 @@ size_t AccountRegistry::ResponseRouteCount() const {
   return responses_->Live();
 }
 
+std::vector<std::shared_ptr<Account>> AccountRegistry::Accounts() const {
+  MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<Account>> out;
+  out.reserve(accounts_.size());
+  for (const auto& [name, entry] : accounts_) {
+    out.push_back(entry.account);
+  }
+  return out;
+}
+
 std::vector<AccountInfo> AccountRegistry::List() const {
   MutexLock lock(&mu_);
   std::vector<AccountInfo> out;

@@ -83,6 +83,9 @@ class AccountRegistry {
   std::string system_account() const;
 
   std::vector<AccountInfo> List() const;
+  // Every account currently registered (a removed one is no longer listed even while its
+  // connections are closing).
+  std::vector<std::shared_ptr<Account>> Accounts() const;
 
   // Live response routes of service imports (for tests and monitoring).
   size_t ResponseRouteCount() const;

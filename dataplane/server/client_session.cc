@@ -688,7 +688,7 @@ bool ClientSession::Deliver(const sublist::SubscriptionRef& ref, ClientSession* 
     }
     if (n == max && !sub.removed.exchange(true, std::memory_order_acq_rel)) {
       // Auto-unsubscribe: the index is thread-safe; the sid table belongs to our loop.
-      account_->sublist().Remove(ref);
+      RemoveFromIndex(ref);
       loop().Post([self = sub.session, ref] {
         auto& s = static_cast<ClientSubscription&>(*ref);
         auto it = self->subs_.find(Key(s.sid));
@@ -800,10 +800,16 @@ bool ClientSession::OnSub(const protocol::SubOp& op) {
   if (compiled != nullptr && compiled->has_sub_deny() && compiled->WildcardCoversDeny(op.subject)) {
     sub->deny_filter = compiled;
   }
-  if (!account_->sublist().Insert(sub)) {
+  // Managed nodes only: the index says whether this changed the reported interest.
+  interest::InterestTracker* const tracker = context_.interest_tracker();
+  bool interest_changed = false;
+  if (!account_->sublist().Insert(sub, tracker != nullptr ? &interest_changed : nullptr)) {
     sub->session.reset();
     SendErr(protocol::ErrorText(ProtocolError::kInvalidSubject));
     return true;
+  }
+  if (interest_changed) {
+    tracker->MarkDirty(account_->name(), sub->subject, sub->queue);
   }
   account_->subscriptions().fetch_add(1, std::memory_order_relaxed);
   subs_.insert(std::move(sub));
@@ -839,7 +845,7 @@ bool ClientSession::OnUnsub(const protocol::UnsubOp& op) {
 
 void ClientSession::RemoveSubscription(const std::shared_ptr<ClientSubscription>& sub) {
   if (!sub->removed.exchange(true, std::memory_order_acq_rel)) {
-    account_->sublist().Remove(sub);
+    RemoveFromIndex(sub);
   }
   auto it = subs_.find(Key(sub->sid));
   if (it != subs_.end() && *it == sub) {
@@ -851,12 +857,25 @@ void ClientSession::RemoveSubscription(const std::shared_ptr<ClientSubscription>
 void ClientSession::RemoveAllSubscriptions() {
   for (const auto& sub : subs_) {
     if (!sub->removed.exchange(true, std::memory_order_acq_rel)) {
-      account_->sublist().Remove(sub);
+      RemoveFromIndex(sub);
     }
   }
   account_->subscriptions().fetch_sub(static_cast<int64_t>(subs_.size()),
                                       std::memory_order_relaxed);
   subs_.clear();
+}
+
+void ClientSession::RemoveFromIndex(const sublist::SubscriptionRef& sub) {
+  interest::InterestTracker* const tracker = context_.interest_tracker();
+  if (tracker == nullptr) {
+    account_->sublist().Remove(sub);
+    return;
+  }
+  bool interest_changed = false;
+  account_->sublist().Remove(sub, &interest_changed);
+  if (interest_changed) {
+    tracker->MarkDirty(account_->name(), sub->subject, sub->queue);
+  }
 }
 
 }  // namespace lattice::server

@@ -223,6 +223,9 @@ class ClientSession final : public Connection, public protocol::ClientOpSink {
   void ApplyDeliveredReplies();
   void RemoveSubscription(const std::shared_ptr<ClientSubscription>& sub);
   void RemoveAllSubscriptions();
+  // Removes `sub` from the account index; on a managed node (interest tracker set) also marks
+  // its (subject, queue) dirty when the index says the local interest changed. Any thread.
+  void RemoveFromIndex(const sublist::SubscriptionRef& sub);
   void ArmPingTimer(ClockDuration delay);
   void OnPingTimer();
   void OnAuthTimeout();

@@ -21,9 +21,13 @@ class ClientSession;
 
 // What every entry of an account Sublist is: a client's subscription or an internal one.
 // `internal` is fixed at construction so the publish path can tell them apart with one load.
+// Client subscriptions are the node's local interest (reported to the control plane by a
+// managed node); internal ones (imports, response routes, $SYS handlers) are not.
 // Thread: any.
 struct ServerSubscription : public sublist::Subscription {
-  explicit ServerSubscription(bool is_internal) : internal(is_internal) {}
+  explicit ServerSubscription(bool is_internal) : internal(is_internal) {
+    local_interest = !is_internal;
+  }
   const bool internal;
   std::atomic<bool> removed{false};
 };

@@ -181,6 +181,14 @@ Server::~Server() {
   }
 }
 
+void Server::EnableInterestReporting(interest::InterestTracker::Options options) {
+  LATTICE_CHECK(!started_.load());
+  LATTICE_CHECK(interest_tracker_ == nullptr);
+  interest_tracker_ = std::make_unique<interest::InterestTracker>(options);
+  interest_source_ = std::make_unique<AccountInterestSource>(context_->registry());
+  context_->set_interest_tracker(interest_tracker_.get());
+}
+
 absl::Status Server::Start() {
   LATTICE_CHECK(!started_.exchange(true));
   start_time_ = std::chrono::system_clock::now();

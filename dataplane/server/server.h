@@ -28,6 +28,7 @@
 #include "dataplane/server/clock.h"
 #include "dataplane/server/closed_connections.h"
 #include "dataplane/server/event_loop.h"
+#include "dataplane/server/interest_source.h"
 #include "dataplane/server/server_context.h"
 #include "dataplane/tls/tls_context.h"
 
@@ -126,6 +127,15 @@ class Server {
   // anything, for `lattice-node -t`. OK when operator mode is not configured.
   static absl::Status CheckOperatorConfig(const options::Options& options);
 
+  // Interest reporting of a managed node (DESIGN.md §3 "Interest path"): creates the tracker
+  // client sessions mark on SUB/UNSUB and the source the node agent reads current weights
+  // from. Call before Start, at most once. A node that never calls it (no --control) has
+  // neither, and its sessions pay one null check per SUB/UNSUB.
+  void EnableInterestReporting(interest::InterestTracker::Options options = {});
+  // Null unless EnableInterestReporting ran. Owned by the Server.
+  interest::InterestTracker* interest_tracker() const { return interest_tracker_.get(); }
+  const interest::InterestSource* interest_source() const { return interest_source_.get(); }
+
   int port() const { return context_->port(); }
   const std::string& server_id() const { return context_->server_id(); }
   std::shared_ptr<const options::Options> options() const { return context_->config()->options; }
@@ -167,7 +177,11 @@ class Server {
   void NotifyClientConnected(ClientSession& session);
   void NotifyClientClosed(const ConnectionSnapshot& snapshot, CloseReason reason);
 
+  // Managed nodes only. The tracker outlives the context whose sessions mark it; the source
+  // reads the context's registry, so it goes first.
+  std::unique_ptr<interest::InterestTracker> interest_tracker_;
   std::unique_ptr<ServerContext> context_;
+  std::unique_ptr<AccountInterestSource> interest_source_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<EventLoop> accept_loop_;
   std::unique_ptr<Listener> listener_;

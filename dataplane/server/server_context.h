@@ -12,6 +12,7 @@
 
 #include "common/base/mutex.h"
 #include "dataplane/auth/authenticator.h"
+#include "dataplane/interest/interest_tracker.h"
 #include "dataplane/options/options.h"
 #include "dataplane/server/account.h"
 #include "dataplane/server/account_registry.h"
@@ -85,6 +86,11 @@ class ServerContext {
     connect_urls_ = std::move(urls);
   }
 
+  // The interest tracker of a managed node (null otherwise: sessions then skip reporting
+  // with one null check). Set once before the loops start (Server::EnableInterestReporting).
+  interest::InterestTracker* interest_tracker() const { return interest_tracker_; }
+  void set_interest_tracker(interest::InterestTracker* tracker) { interest_tracker_ = tracker; }
+
   std::atomic<bool>& lame_duck() { return lame_duck_; }
   std::atomic<int64_t>& connections() { return connections_; }
   std::atomic<uint64_t>& total_connections() { return total_connections_; }
@@ -115,6 +121,7 @@ class ServerContext {
   std::unique_ptr<WorkPool> auth_pool_ ABSL_GUARDED_BY(mu_);
   bool auth_pool_stopped_ ABSL_GUARDED_BY(mu_) = false;
 
+  interest::InterestTracker* interest_tracker_ = nullptr;  // written before the loops start
   std::atomic<bool> lame_duck_{false};
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> total_connections_{0};

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -97,6 +98,35 @@ void MatchLevel(const Level* level, const std::string_view* tokens, size_t count
       return;
     }
     level = node->next.get();
+  }
+}
+
+// Depth-first walk for ForEachInterest; `subject` holds the tokens down to `level`.
+void WalkInterest(const Level& level, std::string* subject,
+                  absl::FunctionRef<void(std::string_view, std::string_view, uint32_t)> fn) {
+  auto visit = [&](std::string_view token, const Node& node) {
+    const size_t mark = subject->size();
+    if (mark > 0) {
+      subject->push_back('.');
+    }
+    subject->append(token.data(), token.size());
+    node.subs.ForEachLocal(
+        [&](std::string_view queue, uint32_t weight) { fn(*subject, queue, weight); });
+    if (node.next) {
+      WalkInterest(*node.next, subject, fn);
+    }
+    subject->resize(mark);
+  };
+  if (level.literal) {
+    for (const internal::LiteralChild& child : *level.literal) {
+      visit(child.token.view(), child.node);
+    }
+  }
+  if (!level.pwc.empty()) {
+    visit("*", level.pwc);
+  }
+  if (!level.fwc.empty()) {
+    visit(">", level.fwc);
   }
 }
 
@@ -251,7 +281,10 @@ Sublist::Sublist(size_t cache_capacity) : impl_(std::make_unique<Impl>(cache_cap
 
 Sublist::~Sublist() = default;
 
-bool Sublist::Insert(const SubscriptionRef& sub) {
+bool Sublist::Insert(const SubscriptionRef& sub, bool* interest_changed) {
+  if (interest_changed != nullptr) {
+    *interest_changed = false;
+  }
   if (!sub || !IsValidSubject(sub->subject) ||
       (!sub->queue.empty() && !IsValidQueueName(sub->queue))) {
     return false;
@@ -275,13 +308,19 @@ bool Sublist::Insert(const SubscriptionRef& sub) {
   if (!added) {
     return true;  // the same subscription object is already indexed: nothing changes
   }
+  if (interest_changed != nullptr && sub->local_interest) {
+    *interest_changed = !sub->queue.empty() || node->subs.LocalPlainCount(2) == 1;
+  }
   impl_->count.fetch_add(1, std::memory_order_relaxed);
   impl_->generation.fetch_add(1, std::memory_order_relaxed);
   impl_->InvalidateCache(sub->subject);
   return true;
 }
 
-bool Sublist::Remove(const SubscriptionRef& sub) {
+bool Sublist::Remove(const SubscriptionRef& sub, bool* interest_changed) {
+  if (interest_changed != nullptr) {
+    *interest_changed = false;
+  }
   if (!sub) {
     return false;
   }
@@ -309,6 +348,10 @@ bool Sublist::Remove(const SubscriptionRef& sub) {
   }
   if (!node->subs.Remove(sub.get())) {
     return false;
+  }
+  if (interest_changed != nullptr && sub->local_interest) {
+    // Before pruning, which may free `node`.
+    *interest_changed = !sub->queue.empty() || node->subs.LocalPlainCount(1) == 0;
   }
   // Prune bottom-up: a node with no subscriptions and no children disappears, so the trie
   // never keeps memory for subjects nobody is subscribed to any more.
@@ -362,6 +405,41 @@ SublistResultRef Sublist::MatchUncached(std::string_view subject) {
   MatchLevel(&impl_->root, tokens.data(), tokens.size(), &result);
   return result.empty() ? impl_->empty_result
                         : std::make_shared<const SublistResult>(std::move(result));
+}
+
+uint32_t Sublist::InterestAt(std::string_view subject, std::string_view queue) const {
+  Tokens tokens;
+  if (!SplitTokens(subject, &tokens)) {
+    return 0;
+  }
+  std::shared_lock<std::shared_mutex> lock(impl_->trie_mu);
+  // ChildSlot/FindChild take a mutable level; nothing is modified on this path.
+  Level* level = &impl_->root;
+  const Node* node = nullptr;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    node = FindChild(level, tokens[i]);
+    if (node == nullptr) {
+      return 0;
+    }
+    if (i + 1 < tokens.size()) {
+      if (!node->next) {
+        return 0;
+      }
+      level = node->next.get();
+    }
+  }
+  if (queue.empty()) {
+    return node->subs.LocalPlainCount(1) > 0 ? 1 : 0;
+  }
+  return node->subs.LocalQueueWeight(queue);
+}
+
+void Sublist::ForEachInterest(
+    absl::FunctionRef<void(std::string_view subject, std::string_view queue, uint32_t weight)> fn)
+    const {
+  std::shared_lock<std::shared_mutex> lock(impl_->trie_mu);
+  std::string subject;
+  WalkInterest(impl_->root, &subject, fn);
 }
 
 size_t Sublist::count() const {

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 namespace lattice::sublist {
 
 // A subscription as the index sees it. Users derive from it to attach their own state (the
@@ -32,6 +34,10 @@ struct Subscription {
   std::string subject;
   std::string queue;    // empty for a plain subscription
   uint32_t weight = 1;  // queue weight; links carry their member counts
+  // A local client's own subscription: the interest this node reports to the control plane
+  // (InterestAt, ForEachInterest and Insert/Remove's `interest_changed` count only these).
+  // Internal handlers and link interest leave it false. Must not change while inserted.
+  bool local_interest = false;
 };
 using SubscriptionRef = std::shared_ptr<Subscription>;
 
@@ -68,15 +74,31 @@ class Sublist {
   Sublist& operator=(const Sublist&) = delete;
 
   // False when the subject is invalid (the caller reports 'Invalid Subject').
-  bool Insert(const SubscriptionRef& sub);
+  // `interest_changed` (optional; costs nothing when null) is set to whether the call changed
+  // the local interest of the subscription's exact (subject, queue): true for the first
+  // `local_interest` plain subscription on a subject (Insert) or its last one (Remove), and
+  // for every `local_interest` queue member (the group's weight changed). Decided under the
+  // index's exclusive lock, so concurrent callers never both miss (or both see) a transition.
+  bool Insert(const SubscriptionRef& sub, bool* interest_changed = nullptr);
   // False when `sub` was not in the index.
-  bool Remove(const SubscriptionRef& sub);
+  bool Remove(const SubscriptionRef& sub, bool* interest_changed = nullptr);
   // Matches a literal publish subject (tokens are compared literally, so `foo.*` published
   // non-pedantically matches only patterns that match it token-wise, as nats-server does).
   SublistResultRef Match(std::string_view subject);
   // As Match, without storing the result in the cache: for subjects published once or a few
   // times (service-import "_R_" response subjects), which would only evict useful entries.
   SublistResultRef MatchUncached(std::string_view subject);
+
+  // Local interest (`local_interest` subscriptions only) of exactly `subject` as subscribed
+  // (wildcards are tokens here, nothing is matched): with an empty `queue` 1 when at least one
+  // plain subscription exists, else 0; otherwise the sum of the queue group's member weights.
+  uint32_t InterestAt(std::string_view subject, std::string_view queue) const;
+  // Calls fn(subject, queue, weight) once per (subject, queue) with non-zero local interest,
+  // weights as InterestAt. Runs under the index's shared lock: Insert/Remove wait until it
+  // returns, so `fn` must be quick and must not call back into this Sublist.
+  void ForEachInterest(
+      absl::FunctionRef<void(std::string_view subject, std::string_view queue, uint32_t weight)> fn)
+      const;
 
   size_t count() const;
   uint64_t generation() const;  // bumped by every Insert/Remove

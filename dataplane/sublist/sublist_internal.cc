@@ -276,6 +276,69 @@ void SubsHandle::AppendTo(SublistResult* result) const {
   }
 }
 
+namespace {
+
+uint32_t SaturatingAdd(uint32_t a, uint32_t b) {
+  const uint32_t sum = a + b;
+  return sum < a ? ~uint32_t{0} : sum;
+}
+
+uint32_t LocalWeight(const SubSet& members) {
+  uint32_t total = 0;
+  for (const SubscriptionRef& sub : members.items()) {
+    if (sub->local_interest) {
+      total = SaturatingAdd(total, sub->weight);
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+size_t SubsHandle::LocalPlainCount(size_t limit) const {
+  if (empty() || limit == 0) {
+    return 0;
+  }
+  if (is_single()) {
+    return (*single())->local_interest ? 1 : 0;
+  }
+  size_t count = 0;
+  for (const SubscriptionRef& sub : full()->plain.items()) {
+    if (sub->local_interest && ++count >= limit) {
+      break;
+    }
+  }
+  return count;
+}
+
+uint32_t SubsHandle::LocalQueueWeight(std::string_view queue) const {
+  if (empty() || is_single()) {
+    return 0;  // the single form holds one plain subscription
+  }
+  for (const QueueSubs& q : full()->queues) {
+    if (q.name() == queue) {
+      return LocalWeight(q.members);
+    }
+  }
+  return 0;
+}
+
+void SubsHandle::ForEachLocal(
+    absl::FunctionRef<void(std::string_view queue, uint32_t weight)> fn) const {
+  if (LocalPlainCount(1) > 0) {
+    fn(std::string_view(), 1);
+  }
+  if (empty() || is_single()) {
+    return;
+  }
+  for (const QueueSubs& q : full()->queues) {
+    const uint32_t weight = LocalWeight(q.members);
+    if (weight > 0) {
+      fn(q.name(), weight);
+    }
+  }
+}
+
 bool IsPwc(std::string_view token) {
   return token.size() == 1 && token[0] == '*';
 }

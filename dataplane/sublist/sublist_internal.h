@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 
@@ -121,6 +122,15 @@ class SubsHandle {
   bool Remove(const Subscription* sub);
   // Appends plain subscriptions and queue members, merging queue groups by name.
   void AppendTo(SublistResult* result) const;
+
+  // Local interest (Subscription::local_interest only). The number of local plain
+  // subscriptions, counting no further than `limit` (the transition checks need 0, 1 or 2).
+  size_t LocalPlainCount(size_t limit) const;
+  // The summed weights of the local members of queue group `queue` (0 when it has none).
+  uint32_t LocalQueueWeight(std::string_view queue) const;
+  // fn(queue, weight) per non-zero local interest: ("", 1) when any plain subscription is
+  // local, then one call per queue group with local members.
+  void ForEachLocal(absl::FunctionRef<void(std::string_view queue, uint32_t weight)> fn) const;
 
  private:
   static constexpr uintptr_t kSingleTag = 1;
