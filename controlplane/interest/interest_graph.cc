@@ -84,6 +84,7 @@ ApplyOutcome InterestGraph::Apply(const std::string& node_id, uint64_t session,
       DropEntriesLocked(node_id, s);
       s.has_snapshot = false;
       s.resync_pending = true;
+      s.snapshot_ms = 0;  // nothing of the node's interest is known until the next snapshot
       s.updated_ms = now;
       ++version_;
       out.result = ApplyResult::kResync;

@@ -70,7 +70,8 @@ class InterestGraph {
   void Close(const std::string& node_id, uint64_t session);
 
   // Entries matching the request's filters, sorted by account, subject, queue, node, at most
-  // the request's limit (truncated set when more matched); every live node session; the graph
+  // the request's limit (truncated set when more matched); every live node session (with
+  // snapshot_unix_ms 0 while its snapshot has not arrived: after Open or a resync); the graph
   // version. InvalidArgument when `subject` is not a valid literal subject.
   absl::StatusOr<v1::QueryInterestResponse> Query(const v1::QueryInterestRequest& req) const;
 

@@ -115,6 +115,7 @@ TEST_F(InterestGraphTest, SequenceGapDropsTheNodeAndAsksForResync) {
   EXPECT_NE(out.reason.find("gap"), std::string::npos) << out.reason;
   // Only n1's entries are gone; a repeated sequence also counts as a gap.
   EXPECT_EQ(Rows(Query()), std::vector<std::string>{"n2 A b - 1"});
+  EXPECT_EQ(Query().nodes(0).snapshot_unix_ms(), 0);  // n1: nothing known until it resyncs
   EXPECT_EQ(graph_.Apply("n2", 2, Delta(1, false, {})).result, ApplyResult::kResync);
   EXPECT_EQ(Query().entries_size(), 0);
   // The resynced snapshot (the next sequence, snapshot=true) brings n1 back.
