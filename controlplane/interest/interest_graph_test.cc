@@ -1,11 +1,14 @@
 // Unit tests of InterestGraph: sequencing and resync, sessions, matching, filters and limits.
 #include "controlplane/interest/interest_graph.h"
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+
+#include "controlplane/accounts/subject.h"
 
 namespace lattice::interest {
 namespace {
@@ -177,6 +180,33 @@ TEST_F(InterestGraphTest, LiteralSubjectMatchesWildcardsAndQueues) {
   // Without an account filter every account's matches come, account first.
   EXPECT_EQ(Rows(Query(Request("", "payments.x"))),
             (std::vector<std::string>{"n1 A > - 1", "n1 A payments.> - 1", "n2 B > - 1"}));
+}
+
+// The query's matcher agrees with the account graph's subject algebra on every pair.
+TEST_F(InterestGraphTest, SubjectMatchingAgreesWithSubjectAlgebra) {
+  const std::vector<std::string> patterns = {"a",   "a.b",   "a.b.c", "*",    "*.b",   "a.*",
+                                             "*.*", "a.*.c", ">",     "a.>",  "a.b.>", "*.>",
+                                             "b",   "a.c",   "ab",    "a.bc", "*.b.>", "a.b.c.d"};
+  const std::vector<std::string> literals = {"a",  "a.b",  "a.b.c", "a.b.c.d", "b",
+                                             "ab", "a.bc", "x.b",   "a.c"};
+  graph_.Open("n1", "east", 1);
+  std::vector<Change> changes;
+  for (const std::string& p : patterns)
+    changes.push_back({"A", p, "", 1});
+  ASSERT_EQ(graph_.Apply("n1", 1, Delta(1, true, changes)).result, ApplyResult::kApplied);
+  for (const std::string& literal : literals) {
+    std::vector<std::string> want;
+    for (const std::string& p : patterns) {
+      if (accounts::SubjectIsSubsetOf(literal, p))
+        want.push_back(p);
+    }
+    std::sort(want.begin(), want.end());
+    std::vector<std::string> got;
+    const v1::QueryInterestResponse r = Query(Request("A", literal));
+    for (const auto& e : r.entries())
+      got.push_back(e.subject());
+    EXPECT_EQ(got, want) << literal;
+  }
 }
 
 TEST_F(InterestGraphTest, FiltersByAccountAndNode) {
