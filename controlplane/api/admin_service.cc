@@ -2,6 +2,7 @@
 #include "controlplane/api/admin_service.h"
 
 #include <chrono>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -332,6 +333,51 @@ grpc::Status AdminService::RemoveReplica(grpc::ServerContext* ctx,
                              resp);
   }
   return Copy(replication_->ListReplicas(), resp);
+}
+
+grpc::Status AdminService::QueryInterest(grpc::ServerContext* ctx,
+                                         const v1::QueryInterestRequest* req,
+                                         v1::QueryInterestResponse* resp) {
+  LATTICE_API_AUTHENTICATE(ctx, actor);
+  // A read, but only the leader holds the graph (followers relay their NodeSync streams to it).
+  uint64_t answered_by = 0;
+  if (replication_ != nullptr) {
+    absl::StatusOr<v1::ListReplicasResponse> replicas = replication_->ListReplicas();
+    if (!replicas.ok())
+      return ToGrpc(replicas.status());
+    if (replicas->leader_id() != replicas->answered_by()) {
+      const grpc::Status local(grpc::StatusCode::UNAVAILABLE,
+                               replicas->leader_id() == 0
+                                   ? "no control-plane leader: the interest graph is unknown"
+                                   : "not the control-plane leader (it holds the interest graph)",
+                               replicas->leader_admin_address());
+      if (forwarder_ == nullptr)
+        return local;
+      return forwarder_->Unary(ctx, actor, local, &v1::Admin::Stub::QueryInterest, *req, resp);
+    }
+    answered_by = replicas->answered_by();
+  }
+  absl::StatusOr<v1::QueryInterestResponse> answer = interest_->Query(*req);
+  if (!answer.ok())
+    return ToGrpc(answer.status());
+  absl::StatusOr<topology::TopologySet> set = frontend_->LoadTopology();
+  if (!set.ok())
+    return ToGrpc(set.status());
+  // A node is missing until its snapshot is in: a session without one (just registered, or
+  // resyncing after a gap) says nothing about the node's interest yet.
+  std::set<std::string> reporting;
+  for (const v1::NodeInterestState& node : answer->nodes()) {
+    if (node.snapshot_unix_ms() != 0)
+      reporting.insert(node.node_id());
+  }
+  for (const auto& [id, node] : set->nodes) {
+    if (node.state() == v1::NODE_STATE_UP && reporting.count(id) == 0 &&
+        (req->node_id().empty() || req->node_id() == id))
+      answer->add_missing_nodes(id);
+  }
+  answer->set_answered_by(answered_by);
+  *resp = *std::move(answer);
+  return grpc::Status::OK;
 }
 
 }  // namespace lattice::api

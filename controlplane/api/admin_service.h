@@ -5,21 +5,30 @@
 #include "controlplane/api/leader_forwarder.h"
 #include "controlplane/api/replication.h"
 #include "controlplane/frontend/frontend.h"
+#include "controlplane/interest/interest_graph.h"
 #include "lattice/control/v1/admin.grpc.pb.h"
 
 namespace lattice::api {
 
 namespace v1 = ::lattice::control::v1;
 
-// Owned by ControlServer; borrows the Frontend and Authenticator. Thread: gRPC's sync server
-// calls it from its thread pool; all state lives in the Frontend.
+// Owned by ControlServer; borrows the Frontend, the Authenticator and the interest graph.
+// Thread: gRPC's sync server calls it from its thread pool; all state lives in the Frontend and
+// the interest graph.
 class AdminService final : public v1::Admin::Service {
  public:
+  // `interest` (not null) is the graph this replica's NodeSync streams feed.
   // `replication` is nullptr for a single, unreplicated control plane.
-  // `forwarder` (replicated mode, may be null) forwards writes a follower receives to the leader.
+  // `forwarder` (replicated mode, may be null) forwards writes a follower receives to the
+  // leader, and QueryInterest (only the leader holds the graph).
   AdminService(frontend::Frontend* frontend, const Authenticator* auth,
-               Replication* replication = nullptr, LeaderForwarder* forwarder = nullptr)
-      : frontend_(frontend), auth_(auth), replication_(replication), forwarder_(forwarder) {}
+               const interest::InterestGraph* interest, Replication* replication = nullptr,
+               LeaderForwarder* forwarder = nullptr)
+      : frontend_(frontend),
+        auth_(auth),
+        interest_(interest),
+        replication_(replication),
+        forwarder_(forwarder) {}
 
   grpc::Status PutOperator(grpc::ServerContext* ctx, const v1::PutOperatorRequest* req,
                            v1::WriteResponse* resp) override;
@@ -59,6 +68,11 @@ class AdminService final : public v1::Admin::Service {
                           v1::ListReplicasResponse* resp) override;
   grpc::Status RemoveReplica(grpc::ServerContext* ctx, const v1::RemoveReplicaRequest* req,
                              v1::ListReplicasResponse* resp) override;
+  // Answered by the leader from its interest graph (a follower forwards it); missing_nodes are
+  // the nodes the store lists as UP whose snapshot the leader has not received (no session, or
+  // a session still waiting for it).
+  grpc::Status QueryInterest(grpc::ServerContext* ctx, const v1::QueryInterestRequest* req,
+                             v1::QueryInterestResponse* resp) override;
 
  private:
   // AddReplica's sanity check of the joiner (when its admin address is given and answers): it
@@ -68,6 +82,7 @@ class AdminService final : public v1::Admin::Service {
 
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
+  const interest::InterestGraph* const interest_;
   Replication* const replication_;
   LeaderForwarder* const forwarder_;
 };

@@ -1,7 +1,8 @@
 // Component tests of a follower in front of a leader, both real ControlServers in this process:
 // under mTLS the leader authorizes a forwarded write as the caller the follower verified (never
 // as the follower, and never as whoever a client claims to be), and a relayed NodeSync stream
-// ends once the follower learns that the leader moved.
+// ends once the follower learns that the leader moved; QueryInterest on a follower is answered
+// from the leader's interest graph.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "common/base/mutex.h"
 #include "common/jwt/claims.h"
 #include "common/nkeys/nkeys.h"
+#include "common/testing/eventually.h"
 #include "controlplane/api/server.h"
 #include "controlplane/store/rocks_store.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
@@ -352,6 +354,52 @@ TEST_F(RelayTest, RelayKeepsRunningWhileNoLeaderIsKnown) {
   (void)stream->Finish();
   ctx2->TryCancel();
   (void)stream2->Finish();
+}
+
+TEST_F(RelayTest, QueryInterestOnAFollowerAnswersFromTheLeadersGraph) {
+  auto ctx = Authed();
+  std::unique_ptr<grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>> stream;
+  ASSERT_NO_FATAL_FAILURE(RegisterThroughFollower(ctx.get(), &stream));
+  // The node's snapshot travels through the relay to the leader's graph.
+  v1::NodeMessage snapshot;
+  snapshot.mutable_interest()->set_sequence(1);
+  snapshot.mutable_interest()->set_snapshot(true);
+  v1::InterestChange* change = snapshot.mutable_interest()->add_changes();
+  change->set_account("A");
+  change->set_subject("orders.>");
+  change->set_weight(1);
+  ASSERT_TRUE(stream->Write(snapshot));
+
+  auto follower_admin = v1::Admin::NewStub(
+      grpc::CreateChannel(follower_.address(), grpc::InsecureChannelCredentials()));
+  v1::QueryInterestRequest req;
+  req.set_subject("orders.eu");
+  v1::QueryInterestResponse resp;
+  ASSERT_TRUE(testutil::Eventually([&] {
+    resp.Clear();
+    grpc::Status status = follower_admin->QueryInterest(Authed().get(), req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp.entries_size() == 1;
+  }));
+  EXPECT_EQ(resp.entries(0).node_id(), "n1");
+  EXPECT_EQ(resp.entries(0).subject(), "orders.>");
+  ASSERT_EQ(resp.nodes_size(), 1);
+  EXPECT_EQ(resp.nodes(0).sequence(), 1u);
+  EXPECT_EQ(resp.missing_nodes_size(), 0);
+
+  // With no leader known the follower cannot answer (its own graph is not the cluster's).
+  replication_.SetLeader(0, "");
+  grpc::Status refused = follower_admin->QueryInterest(Authed().get(), req, &resp);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+  // Once the follower leads it answers from its own graph, as replica 2: empty (nothing has
+  // registered with it yet).
+  replication_.SetLeader(2, follower_.address());
+  (void)Drain(stream.get());  // the relay ends: the follower leads now
+  resp.Clear();
+  grpc::Status own = follower_admin->QueryInterest(Authed().get(), req, &resp);
+  ASSERT_TRUE(own.ok()) << own.error_message();
+  EXPECT_EQ(resp.answered_by(), 2u);
+  EXPECT_EQ(resp.entries_size(), 0);
 }
 
 // AddReplica looks at the joiner first: one that runs a Raft configuration of its own (started

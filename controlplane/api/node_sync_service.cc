@@ -1,4 +1,5 @@
-// NodeSync: one reader thread records ACKs; the call's thread pushes new versions.
+// NodeSync: one reader thread records ACKs and interest deltas; the call's thread pushes new
+// versions.
 #include "controlplane/api/node_sync_service.h"
 
 #include <atomic>
@@ -59,10 +60,17 @@ grpc::Status NodeSyncService::Sync(
   }
   LATTICE_LOG(kInfo) << "node " << reg.node_id() << " (cluster " << reg.cluster()
                      << ") registered by " << *actor;
+  interest_->Open(reg.node_id(), reg.cluster(), session);
+  // gRPC allows one Write in flight per stream: the pusher and the reader (resyncs) take turns.
+  Mutex write_mu;
+  auto write = [&](const v1::ControlMessage& message) {
+    MutexLock lock(&write_mu);
+    return stream->Write(message);
+  };
   v1::ControlMessage hello;
   hello.mutable_registered()->set_node_id(reg.node_id());
   hello.mutable_registered()->set_revision(*registered);
-  bool writable = stream->Write(hello);
+  bool writable = write(hello);
 
   std::atomic<bool> reader_done{false};
   std::thread reader([&] {
@@ -79,7 +87,8 @@ grpc::Status NodeSyncService::Sync(
                              << ": " << message.ack().error();
         }
       }
-      // Interest deltas are accepted and ignored until the interest graph lands.
+      if (message.has_interest())
+        ApplyInterest(reg.node_id(), session, message.interest(), write);
     }
     reader_done = true;  // the pusher notices within one wait period
   });
@@ -106,13 +115,13 @@ grpc::Status NodeSyncService::Sync(
         v1::ControlMessage push;
         *push.mutable_accounts() = *std::move(bundle);
         sent_accounts = push.accounts().version();
-        writable = stream->Write(push);
+        writable = write(push);
       }
       v1::ControlMessage push;
       *push.mutable_topology() = topology::BuildNodeTopology(*set, reg.node_id(), reg.cluster());
       if (writable && push.topology().version() != sent_topology) {
         sent_topology = push.topology().version();
-        writable = stream->Write(push);
+        writable = write(push);
       }
     }
     frontend_->notifier().WaitAfter(seen, std::chrono::milliseconds(200));
@@ -120,6 +129,7 @@ grpc::Status NodeSyncService::Sync(
   if (!reader_done)
     ctx->TryCancel();  // the pusher stopped first: unblock the reader
   reader.join();
+  interest_->Close(reg.node_id(), session);
   bool latest = false;
   {
     MutexLock lock(&mu_);
@@ -137,6 +147,23 @@ grpc::Status NodeSyncService::Sync(
   }
   LATTICE_LOG(kInfo) << "node " << reg.node_id() << " stream closed";
   return result;
+}
+
+void NodeSyncService::ApplyInterest(const std::string& node_id, uint64_t session,
+                                    const v1::InterestDelta& delta,
+                                    const std::function<bool(const v1::ControlMessage&)>& write) {
+  interest::ApplyOutcome outcome = interest_->Apply(node_id, session, delta);
+  if (outcome.rejected > 0) {
+    LATTICE_LOG(kWarn) << "node " << node_id << ": " << outcome.rejected
+                       << " malformed interest changes skipped (sequence " << delta.sequence()
+                       << ")";
+  }
+  if (outcome.result != interest::ApplyResult::kResync)
+    return;
+  LATTICE_LOG(kInfo) << "node " << node_id << ": interest resync requested: " << outcome.reason;
+  v1::ControlMessage resync;
+  resync.mutable_interest_resync()->set_reason(outcome.reason);
+  (void)write(resync);  // a failed write ends the stream; the reader sees it next
 }
 
 grpc::Status NodeSyncService::Proxy(

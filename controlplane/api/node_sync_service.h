@@ -1,8 +1,10 @@
 // NodeSync gRPC service: registers a node, pushes versioned accounts bundles and topology as
-// they change, and records the node's ACKs and NACKs (xDS-style).
+// they change, records the node's ACKs and NACKs (xDS-style) and feeds its interest deltas to
+// the interest graph.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -11,6 +13,7 @@
 #include "controlplane/api/leader_forwarder.h"
 #include "controlplane/api/replication.h"
 #include "controlplane/frontend/frontend.h"
+#include "controlplane/interest/interest_graph.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
 namespace lattice::api {
@@ -18,7 +21,7 @@ namespace lattice::api {
 namespace v1 = ::lattice::control::v1;
 
 // Owned by ControlServer. Thread: each Sync call runs on a gRPC thread plus one reader thread
-// it starts; the session table is guarded by mu_.
+// it starts (both write on the stream, one at a time); the session table is guarded by mu_.
 class NodeSyncService final : public v1::NodeSync::Service {
  public:
   // `forwarder` (replicated mode, may be null): a follower that cannot register a node proxies
@@ -26,18 +29,31 @@ class NodeSyncService final : public v1::NodeSync::Service {
   // `replication` (with `forwarder`): a relay ends as soon as this replica learns that the
   // leader it relays to no longer leads (another replica does, or this one), so the node
   // reconnects at once instead of waiting on a dead or deposed leader.
+  // `interest` (borrowed, not null) receives the interest deltas of streams registered here.
   NodeSyncService(frontend::Frontend* frontend, const Authenticator* auth,
-                  LeaderForwarder* forwarder = nullptr, Replication* replication = nullptr)
-      : frontend_(frontend), auth_(auth), forwarder_(forwarder), replication_(replication) {}
+                  interest::InterestGraph* interest, LeaderForwarder* forwarder = nullptr,
+                  Replication* replication = nullptr)
+      : frontend_(frontend),
+        auth_(auth),
+        interest_(interest),
+        forwarder_(forwarder),
+        replication_(replication) {}
 
   // Protocol: node sends Register; server answers Registered, then an AccountsBundle and a
   // Topology, and again whenever their versions change. The node answers each push with an
-  // Ack (error set for a NACK). When the stream ends the node is marked DOWN, unless a newer
-  // stream for the same node has registered since.
+  // Ack (error set for a NACK). The node's InterestDelta messages (a snapshot first) go to the
+  // interest graph; a sequence gap is answered with an InterestResync. When the stream ends the
+  // node's interest is dropped and the node is marked DOWN, unless a newer stream for the same
+  // node has registered since. A relayed stream (Proxy) passes all of it through to the leader.
   grpc::Status Sync(grpc::ServerContext* ctx,
                     grpc::ServerReaderWriter<v1::ControlMessage, v1::NodeMessage>* stream) override;
 
  private:
+  // Applies one InterestDelta of the node's `session`; on a sequence gap sends the node an
+  // InterestResync through `write` (the stream's serialized writer).
+  void ApplyInterest(const std::string& node_id, uint64_t session, const v1::InterestDelta& delta,
+                     const std::function<bool(const v1::ControlMessage&)>& write);
+
   // Relays the stream, starting with `first`, to the leader at `target` until either side ends
   // or the leader moves; `local` (the refusal with the leader hint) when the leader cannot be
   // reached.
@@ -52,6 +68,7 @@ class NodeSyncService final : public v1::NodeSync::Service {
 
   frontend::Frontend* const frontend_;
   const Authenticator* const auth_;
+  interest::InterestGraph* const interest_;
   LeaderForwarder* const forwarder_;
   Replication* const replication_;
   Mutex mu_;

@@ -172,3 +172,158 @@ TEST_F(ServerTest, HeldVersionsAreNotPushedAgain) {
 
 }  // namespace
 }  // namespace lattice::api
+
+namespace lattice::api {
+namespace {
+
+using testing::Eventually;
+using testing::ServerTest;
+
+v1::NodeMessage InterestMessage(uint64_t sequence, bool snapshot,
+                                const std::vector<std::vector<std::string>>& changes) {
+  v1::NodeMessage m;
+  m.mutable_interest()->set_sequence(sequence);
+  m.mutable_interest()->set_snapshot(snapshot);
+  for (const auto& c : changes) {  // {account, subject, queue, weight}
+    v1::InterestChange* change = m.mutable_interest()->add_changes();
+    change->set_account(c[0]);
+    change->set_subject(c[1]);
+    change->set_queue(c[2]);
+    change->set_weight(std::stoi(c[3]));
+  }
+  return m;
+}
+
+class InterestSyncTest : public ServerTest {
+ protected:
+  using Stream = grpc::ClientReaderWriter<v1::NodeMessage, v1::ControlMessage>;
+
+  // Registers `id` on a new stream and returns once Registered arrived.
+  std::unique_ptr<Stream> Register(grpc::ClientContext* ctx, const std::string& id) {
+    auto stream = node_sync_->Sync(ctx);
+    EXPECT_TRUE(stream->Write(RegisterMessage(id)));
+    v1::ControlMessage msg;
+    EXPECT_TRUE(stream->Read(&msg) && msg.has_registered()) << msg.DebugString();
+    return stream;
+  }
+
+  static void Close(Stream* stream) {
+    stream->WritesDone();
+    v1::ControlMessage msg;
+    while (stream->Read(&msg)) {
+    }
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+
+  v1::QueryInterestResponse Query(const std::string& account = "",
+                                  const std::string& subject = "") {
+    v1::QueryInterestRequest req;
+    req.set_account(account);
+    req.set_subject(subject);
+    v1::QueryInterestResponse resp;
+    grpc::Status status = admin_->QueryInterest(Authed().get(), req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp;
+  }
+
+  // "node account subject queue weight" per entry.
+  static std::vector<std::string> Rows(const v1::QueryInterestResponse& r) {
+    std::vector<std::string> rows;
+    for (const auto& e : r.entries()) {
+      rows.push_back(e.node_id() + " " + e.account() + " " + e.subject() + " " +
+                     (e.queue().empty() ? "-" : e.queue()) + " " + std::to_string(e.weight()));
+    }
+    return rows;
+  }
+};
+
+TEST_F(InterestSyncTest, SnapshotAndDeltasReachQueryInterest) {
+  PutOperator();
+  auto ctx = Authed();
+  auto stream = Register(ctx.get(), "n1");
+  ASSERT_TRUE(stream->Write(InterestMessage(
+      1, true, {{"A", "orders.>", "", "1"}, {"A", "orders.eu.new", "workers", "2"}})));
+  ASSERT_TRUE(stream->Write(InterestMessage(2, false, {{"B", "billing.*", "", "1"}})));
+  ASSERT_TRUE(stream->Write(InterestMessage(3, false, {{"A", "orders.eu.new", "workers", "3"}})));
+  v1::QueryInterestResponse r;
+  ASSERT_TRUE(Eventually([&] {
+    r = Query();
+    return r.nodes_size() == 1 && r.nodes(0).sequence() == 3;
+  }));
+  EXPECT_EQ(Rows(r), (std::vector<std::string>{"n1 A orders.> - 1", "n1 A orders.eu.new workers 3",
+                                               "n1 B billing.* - 1"}));
+  EXPECT_EQ(r.entries(0).cluster(), "east");
+  EXPECT_EQ(r.nodes(0).entries(), 3u);
+  EXPECT_GT(r.nodes(0).snapshot_unix_ms(), 0);
+  EXPECT_EQ(r.missing_nodes_size(), 0);
+  EXPECT_EQ(r.answered_by(), 0u);
+  EXPECT_GT(r.graph_version(), 0u);
+  // A literal subject finds the patterns that receive it.
+  EXPECT_EQ(Rows(Query("A", "orders.us")), std::vector<std::string>{"n1 A orders.> - 1"});
+  EXPECT_EQ(Rows(Query("", "billing.x")), std::vector<std::string>{"n1 B billing.* - 1"});
+  // A wildcard query subject is refused.
+  v1::QueryInterestRequest bad;
+  bad.set_subject("orders.*");
+  v1::QueryInterestResponse ignored;
+  EXPECT_EQ(admin_->QueryInterest(Authed().get(), bad, &ignored).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // Closing the stream drops the node's interest.
+  Close(stream.get());
+  EXPECT_TRUE(Eventually([&] {
+    r = Query();
+    return r.nodes_size() == 0;
+  }));
+  EXPECT_EQ(r.entries_size(), 0);
+  EXPECT_EQ(r.missing_nodes_size(), 0);  // marked DOWN: not expected to report
+}
+
+TEST_F(InterestSyncTest, SequenceGapGetsInterestResync) {
+  PutOperator();
+  auto ctx = Authed();
+  auto stream = Register(ctx.get(), "n1");
+  ASSERT_TRUE(stream->Write(InterestMessage(1, true, {{"A", "a", "", "1"}})));
+  ASSERT_TRUE(stream->Write(InterestMessage(3, false, {{"A", "b", "", "1"}})));  // 2 was lost
+  v1::ControlMessage msg;
+  ASSERT_TRUE(ReadUntil(stream.get(), v1::ControlMessage::kInterestResync, &msg));
+  EXPECT_NE(msg.interest_resync().reason().find("gap"), std::string::npos)
+      << msg.interest_resync().reason();
+  v1::QueryInterestResponse r = Query();
+  EXPECT_EQ(r.entries_size(), 0);
+  ASSERT_EQ(r.missing_nodes_size(), 1);  // the graph is incomplete until the snapshot
+  EXPECT_EQ(r.missing_nodes(0), "n1");
+  // The node answers with a snapshot at the next sequence.
+  ASSERT_TRUE(stream->Write(InterestMessage(4, true, {{"A", "a", "", "1"}, {"A", "b", "", "1"}})));
+  ASSERT_TRUE(Eventually([&] {
+    r = Query();
+    return r.entries_size() == 2;
+  }));
+  EXPECT_EQ(r.nodes(0).sequence(), 4u);
+  EXPECT_EQ(r.missing_nodes_size(), 0);
+  Close(stream.get());
+}
+
+TEST_F(InterestSyncTest, NodeUpInTheStoreIsMissingUntilItReports) {
+  PutOperator();
+  // A node the store lists as UP (registered with a previous leader, say) without a session.
+  v1::Register reg = RegisterMessage("n2").register_();
+  ASSERT_TRUE(frontend_->RegisterNode(reg).ok());
+  v1::QueryInterestResponse r = Query();
+  ASSERT_EQ(r.missing_nodes_size(), 1);
+  EXPECT_EQ(r.missing_nodes(0), "n2");
+  auto ctx = Authed();
+  auto stream = Register(ctx.get(), "n2");
+  EXPECT_EQ(Query().missing_nodes_size(), 1);  // registered, snapshot not in yet
+  ASSERT_TRUE(stream->Write(InterestMessage(1, true, {})));
+  EXPECT_TRUE(Eventually([&] { return Query().missing_nodes_size() == 0; }));
+  Close(stream.get());
+}
+
+TEST_F(InterestSyncTest, QueryInterestNeedsCredentials) {
+  grpc::ClientContext none;
+  v1::QueryInterestResponse resp;
+  EXPECT_EQ(admin_->QueryInterest(&none, v1::QueryInterestRequest(), &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace lattice::api

@@ -11,6 +11,7 @@
 #include "controlplane/api/auth.h"
 #include "controlplane/api/leader_forwarder.h"
 #include "controlplane/api/node_sync_service.h"
+#include "controlplane/interest/interest_graph.h"
 
 namespace lattice::api {
 
@@ -42,11 +43,14 @@ class ControlServer {
                 std::unique_ptr<LeaderForwarder> forwarder)
       : frontend_(frontend),
         forwarder_(std::move(forwarder)),
-        admin_(frontend, auth, replication, forwarder_.get()),
-        node_sync_(frontend, auth, forwarder_.get(), replication) {}
+        admin_(frontend, auth, &interest_, replication, forwarder_.get()),
+        node_sync_(frontend, auth, &interest_, forwarder_.get(), replication) {}
 
   frontend::Frontend* frontend_;
   std::unique_ptr<LeaderForwarder> forwarder_;  // replicated mode only
+  // What the nodes registered here report (soft state; empty on a follower, whose NodeSync
+  // streams are relayed to the leader).
+  interest::InterestGraph interest_;
   AdminService admin_;
   NodeSyncService node_sync_;
   std::unique_ptr<grpc::Server> server_;

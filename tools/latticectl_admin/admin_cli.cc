@@ -26,9 +26,9 @@ const std::set<std::string> kBooleans = {
     "--json",   "--dry-run",     "--generate", "--all",         "--include-deleted",
     "--bearer", "--create-only", "--help",     "--linearizable"};
 
-const std::set<std::string> kNouns = {"operator", "signing-key", "account", "user",
-                                      "cluster",  "node",        "gateway", "leaf",
-                                      "plan",     "watch",       "audit",   "replicas"};
+const std::set<std::string> kNouns = {"operator", "signing-key", "account", "user", "cluster",
+                                      "node",     "gateway",     "leaf",    "plan", "watch",
+                                      "audit",    "replicas",    "interest"};
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -471,6 +471,8 @@ int Dispatch(Session& s) {
     return AuditCommand(s);
   if (noun == "replicas")
     return RunReplicasCommand(s);
+  if (noun == "interest")
+    return RunInterestCommand(s);
   if (pos.size() <= at + 1)
     return s.Error(AdminUsage(), 2);
   const std::string verb = pos[at + 1];
@@ -585,6 +587,8 @@ std::string AdminUsage() {
          "  watch [--from REV] [--kind K] [--count N] ; audit [--after REV] [--limit N]\n"
          "  replicas [list] | replicas add ID RAFT_HOST:PORT [--admin HOST:PORT] |\n"
          "  replicas remove ID   the replicated control plane: leader, term, follower lag\n"
+         "  interest [--account A] [--subject S] [--node N] [--limit N]\n"
+         "                       who receives what: the leader's interest graph, per node\n"
          "Writes accept --dry-run; topology puts accept --expected-revision N and --create-only.\n"
          "With several servers (or a follower answering UNAVAILABLE with the leader's address),\n"
          "a command refused as UNAVAILABLE is sent again to the leader or the next server; so is\n"

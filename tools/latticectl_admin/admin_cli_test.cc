@@ -11,13 +11,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 #include "common/jwt/claims.h"
 #include "common/nkeys/nkeys.h"
+#include "common/testing/eventually.h"
 #include "controlplane/api/server.h"
 #include "controlplane/store/rocks_store.h"
+#include "lattice/control/v1/node_sync.grpc.pb.h"
+#include "tools/latticectl_admin/interest_table.h"
 
 namespace lattice::latticectl_admin {
 namespace {
@@ -246,6 +250,115 @@ TEST_F(AdminCliTest, TopologyCommandsAndNodeAckState) {
   EXPECT_NE(err_.str().find("ABORTED"), std::string::npos);
   EXPECT_EQ(Run({"cluster", "put", "west", "--expected-revision", rev}), 0) << err_.str();
   EXPECT_EQ(Run({"bogus", "thing"}), 2);
+}
+
+TEST(InterestTableTest, EntriesNodesVersionAndMissingWarning) {
+  v1::QueryInterestResponse r;
+  auto add = [&](const char* node, const char* account, const char* subject, const char* queue,
+                 int weight) {
+    v1::InterestEntry* e = r.add_entries();
+    e->set_node_id(node);
+    e->set_cluster("east");
+    e->set_account(account);
+    e->set_subject(subject);
+    e->set_queue(queue);
+    e->set_weight(weight);
+  };
+  add("n1", "A", "orders.>", "", 1);
+  add("n1", "A", "orders.eu.new", "workers", 12);
+  r.set_truncated(true);
+  v1::NodeInterestState* n = r.add_nodes();
+  n->set_node_id("n1");
+  n->set_cluster("east");
+  n->set_entries(2);
+  n->set_sequence(41);
+  n->set_snapshot_unix_ms(1'000'000 - 125'000);
+  n->set_updated_unix_ms(1'000'000 - 300);
+  r.set_graph_version(9);
+  r.set_answered_by(1);
+  r.add_missing_nodes("n2");
+  r.add_missing_nodes("n3");
+  std::ostringstream out;
+  PrintInterestTables(r, 1'000'000, out);
+  EXPECT_EQ(out.str(),
+            "NODE  CLUSTER  ACCOUNT  SUBJECT        QUEUE    WEIGHT\n"
+            "n1    east     A        orders.>       -        1\n"
+            "n1    east     A        orders.eu.new  workers  12\n"
+            "(more entries match: narrow the query or raise --limit)\n"
+            "\n"
+            "NODE  CLUSTER  ENTRIES  SEQUENCE  SNAPSHOT-AGE  UPDATED-AGE\n"
+            "n1    east     2        41        2m5s          300ms\n"
+            "graph version 9, answered by replica 1\n"
+            "warning: the interest graph is incomplete: no snapshot yet from 2 node(s) listed as "
+            "up: n2, n3\n");
+  // A complete graph has no warning; a single control plane says so.
+  r.clear_missing_nodes();
+  r.set_answered_by(0);
+  out.str("");
+  PrintInterestTables(r, 1'000'000, out);
+  EXPECT_EQ(out.str().find("warning"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("answered by the control plane (not replicated)"), std::string::npos);
+}
+
+TEST(InterestTableTest, FormatAge) {
+  EXPECT_EQ(FormatAge(0, 5000), "-");
+  EXPECT_EQ(FormatAge(6000, 5000), "0ms");
+  EXPECT_EQ(FormatAge(4001, 5000), "999ms");
+  EXPECT_EQ(FormatAge(1000, 43'000), "42s");
+  EXPECT_EQ(FormatAge(1, 1 + 7'384'000), "2h3m");
+  EXPECT_EQ(FormatAge(1, 1 + 3 * 86'400'000 + 7'200'000), "3d2h");
+}
+
+TEST_F(AdminCliTest, InterestShowsWhatANodeReports) {
+  v1::Register up;  // listed as up in the store, never reports: missing
+  up.set_node_id("n2");
+  up.set_cluster("east");
+  ASSERT_TRUE(frontend_->RegisterNode(up).ok());
+  auto node_sync =
+      v1::NodeSync::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+  auto stream = node_sync->Sync(&ctx);
+  v1::NodeMessage msg;
+  msg.mutable_register_()->set_node_id("n1");
+  msg.mutable_register_()->set_cluster("east");
+  ASSERT_TRUE(stream->Write(msg));
+  msg.Clear();
+  msg.mutable_interest()->set_sequence(1);
+  msg.mutable_interest()->set_snapshot(true);
+  for (const char* subject : {"orders.>", "billing.eu", "billing.us"}) {
+    v1::InterestChange* c = msg.mutable_interest()->add_changes();
+    c->set_account("ACC");
+    c->set_subject(subject);
+    c->set_queue(subject[0] == 'b' ? "q" : "");
+    c->set_weight(subject[0] == 'b' ? 2 : 1);
+  }
+  ASSERT_TRUE(stream->Write(msg));
+  ASSERT_TRUE(testutil::Eventually([&] {
+    return Run({"interest"}) == 0 && out_.str().find("orders.>") != std::string::npos;
+  })) << err_.str();
+  EXPECT_NE(out_.str().find("n1    east     ACC      billing.eu  q      2"), std::string::npos)
+      << out_.str();
+  EXPECT_NE(out_.str().find("warning: the interest graph is incomplete"), std::string::npos);
+  EXPECT_NE(out_.str().find(": n2\n"), std::string::npos) << out_.str();
+
+  ASSERT_EQ(Run({"interest", "--subject", "orders.new", "--account", "ACC"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("orders.>"), std::string::npos);
+  EXPECT_EQ(out_.str().find("billing"), std::string::npos) << out_.str();
+  ASSERT_EQ(Run({"interest", "--limit", "1", "--node", "n1"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("(more entries match"), std::string::npos) << out_.str();
+  ASSERT_EQ(Run({"interest", "--json", "--limit", "2"}), 0) << err_.str();
+  auto json = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(json["entries"].size(), 2u);
+  EXPECT_EQ(json["truncated"], true);
+  EXPECT_EQ(json["missing_nodes"][0], "n2");
+  EXPECT_EQ(Run({"interest", "--limit", "0"}), 2);
+  EXPECT_EQ(Run({"interest", "--subject", "orders.*"}), 1);
+  EXPECT_NE(err_.str().find("INVALID_ARGUMENT"), std::string::npos) << err_.str();
+
+  stream->WritesDone();
+  ctx.TryCancel();
+  (void)stream->Finish();
 }
 
 }  // namespace

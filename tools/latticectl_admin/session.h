@@ -53,6 +53,9 @@ int RunReplicasCommand(Session& s);
 // Topology commands: cluster|node|gateway|leaf list|get|put|delete.
 int RunTopologyCommand(Session& s, const std::string& noun, const std::string& verb);
 
+// interest [--account A] [--subject S] [--node N] [--limit N]: the leader's interest graph.
+int RunInterestCommand(Session& s);
+
 // "12", "-"; "unlimited" for -1.
 std::string FormatTime(int64_t unix_nanos);
 
