@@ -54,6 +54,11 @@ struct AgentConfig {
   // is on, or relayed to, a deposed leader), ends the stream so the node registers again.
   std::chrono::milliseconds probe_interval{2000};
   std::chrono::milliseconds probe_timeout{3000};
+  // A replica that answers but has known no leader for this many probes in a row is cut off
+  // from its majority (or was deposed and can reach nobody): the stream's registration, ACKs
+  // and reported interest would stay on it while the leader elsewhere counts the node missing,
+  // so it ends too. An election takes about a second; 3 probes are 6 s.
+  int leaderless_probes = 3;
 };
 
 // Raw flag values as given on the command line.

@@ -153,7 +153,9 @@ void ControlAgent::Watchdog() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   std::unique_lock<std::mutex> lock(mu_.native());
   uint64_t leader_session = 0;  // the stream whose leader the first probe naming one recorded
   uint64_t leader_id = 0;
-  uint64_t probed_session = 0;  // the last stream probed while it waited for Registered
+  uint64_t probed_session = 0;      // the last stream probed while it waited for Registered
+  uint64_t leaderless_session = 0;  // the stream whose replica answered without a leader
+  int leaderless = 0;               // ... in that many probes in a row
   while (!stopping_) {
     const uint64_t session = session_;
     if (current_ != nullptr && !status_.registered && register_deadline_ != kNever) {
@@ -205,10 +207,21 @@ void ControlAgent::Watchdog() ABSL_NO_THREAD_SAFETY_ANALYSIS {
       lock.lock();
       if (stopping_ || session_ != session || current_ == nullptr)
         continue;
+      if (!probe.leaderless)
+        leaderless = 0;  // only probes in a row count
       if (!probe.answered) {
         LATTICE_LOG(kWarn) << "agent: " << status_.address << " stopped answering (" << probe.error
                            << "); registering elsewhere";
         current_->TryCancel();
+      } else if (probe.leaderless) {
+        leaderless = leaderless_session == session ? leaderless + 1 : 1;
+        leaderless_session = session;
+        if (leaderless >= config_.leaderless_probes) {
+          LATTICE_LOG(kWarn) << "agent: " << status_.address << " has known no leader for "
+                             << leaderless << " probes (cut off from the others); registering "
+                             << "elsewhere";
+          current_->TryCancel();
+        }
       } else if (probe.leader_id != 0 && leader_session != session) {
         leader_session = session;
         leader_id = probe.leader_id;
@@ -252,6 +265,7 @@ ControlAgent::ProbeResult ControlAgent::Probe(const std::shared_ptr<grpc::Channe
       result.answered = true;
       if (response.replicated() && response.leader_id() != 0)
         result.leader_id = response.leader_id();
+      result.leaderless = response.replicated() && response.leader_id() == 0;
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::UNAVAILABLE:

@@ -108,8 +108,9 @@ class ControlAgent {
   // stream when the replica stops answering or names another leader.
   void Watchdog();
   struct ProbeResult {
-    bool answered = false;   // any answer, even a refusal, proves the replica is alive
-    uint64_t leader_id = 0;  // 0: unknown (not replicated, no leader, or refused)
+    bool answered = false;    // any answer, even a refusal, proves the replica is alive
+    uint64_t leader_id = 0;   // 0: unknown (not replicated, no leader, or refused)
+    bool leaderless = false;  // replicated, and the replica knows no leader right now
     std::string error;
   };
   ProbeResult Probe(const std::shared_ptr<grpc::Channel>& channel);

@@ -1,6 +1,8 @@
 // ControlAgent interest reporting against a real in-process gRPC NodeSync server and a real
 // Server with real clients: snapshot after Registered, deltas for SUB/UNSUB, a snapshot at the
 // next sequence for InterestResync, and a new snapshot from sequence 1 after re-registering.
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@
 #include "dataplane/agent/test_chain.h"
 #include "dataplane/interest/interest_batcher.h"
 #include "dataplane/server/test_client.h"
+#include "lattice/control/v1/admin.grpc.pb.h"
 #include "lattice/control/v1/node_sync.grpc.pb.h"
 
 namespace lattice::agent {
@@ -100,6 +103,22 @@ class FakeNodeSync final : public v1::NodeSync::Service {
   grpc::ServerContext* live_context_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
+// ListReplicas as the agent's probe sees it: a replicated control plane whose leader is
+// `leader` (0: this replica knows none, as one cut off from its majority). Thread: any.
+class FakeAdmin final : public v1::Admin::Service {
+ public:
+  grpc::Status ListReplicas(grpc::ServerContext*, const v1::ListReplicasRequest*,
+                            v1::ListReplicasResponse* response) override {
+    response->set_replicated(true);
+    response->set_leader_id(leader_.load());
+    return grpc::Status::OK;
+  }
+  void set_leader(uint64_t id) { leader_ = id; }
+
+ private:
+  std::atomic<uint64_t> leader_{1};
+};
+
 // The interest the control plane would hold after applying `messages` in order (a snapshot
 // replaces everything, weight 0 removes). Also checks the session's sequencing.
 Interest Fold(const std::vector<v1::InterestDelta>& messages) {
@@ -130,6 +149,7 @@ class ControlAgentInterestTest : public ::testing::Test {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&fake_);
+    builder.RegisterService(&admin_);
     grpc_server_ = builder.BuildAndStart();
     ASSERT_NE(grpc_server_, nullptr);
     ASSERT_GT(port_, 0);
@@ -155,6 +175,7 @@ class ControlAgentInterestTest : public ::testing::Test {
     config.operator_jwt = op_.Jwt();
     config.initial_backoff = std::chrono::milliseconds(10);
     config.max_backoff = std::chrono::milliseconds(50);
+    config.probe_interval = probe_interval_;
     auto agent = ControlAgent::Create(
         std::move(config), &sink_,
         InterestReporting{node_->interest_tracker(), node_->interest_source()});
@@ -185,6 +206,8 @@ class ControlAgentInterestTest : public ::testing::Test {
   };
 
   FakeNodeSync fake_;
+  FakeAdmin admin_;
+  std::chrono::milliseconds probe_interval_{2000};
   int port_ = 0;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<server::Server> node_;
@@ -285,6 +308,30 @@ TEST_F(ControlAgentInterestTest, ManyChangesAreSplitIntoBoundedMessages) {
   ASSERT_GE(session1.size(), 3u);
   EXPECT_TRUE(session1[0].snapshot());
   EXPECT_FALSE(session1[1].snapshot());
+}
+
+// A replica cut off from its majority still answers probes but knows no leader, so the
+// interest it holds is not what the leader sees. After `leaderless_probes` such answers in a
+// row the agent registers again (here on the same replica, once it has a leader again), and
+// the new session starts with a snapshot.
+TEST_F(ControlAgentInterestTest, AReplicaWithoutALeaderIsLeftAndTheNextSessionSnapshots) {
+  probe_interval_ = std::chrono::milliseconds(20);
+  auto c = Connect();
+  c->Send("SUB kept 1\r\n");
+  c->Sync();
+  StartAgent();
+  const Interest want{{Key("$G", "kept", ""), 1}};
+  ASSERT_TRUE(Converges(0, want));
+
+  admin_.set_leader(0);
+  ASSERT_TRUE(Eventually([&] { return fake_.sessions() >= 2; }));
+  admin_.set_leader(2);
+  ASSERT_TRUE(Eventually([&] {
+    const size_t latest = fake_.sessions() - 1;
+    const std::vector<v1::InterestDelta> messages = fake_.messages(latest);
+    return !messages.empty() && messages[0].snapshot() && Fold(messages) == want;
+  }));
+  EXPECT_GE(agent_->status().registrations, 2u);
 }
 
 TEST_F(ControlAgentInterestTest, ReportingNeedsBothTrackerAndSource) {
