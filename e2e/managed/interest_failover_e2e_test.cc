@@ -199,6 +199,14 @@ TEST_F(InterestFailoverE2eTest, LeaderKillsRebuildTheGraphFromNodeSnapshots) {
   ASSERT_TRUE(receivers.ok) << receivers.raw;
   EXPECT_EQ(receivers.entries,
             (Graph{Entry("n1", "orders.>", "", 1), Entry("n2", "orders.new", "", 1)}));
+  // The table an operator reads: the account asked for and shown by its name.
+  CtlResult table = Ctl({"interest", "--account", "team", "--subject", "orders.new"});
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("n1    east     team     orders.>"), std::string::npos)
+      << table.output;
+  EXPECT_NE(table.output.find("n2    east     team     orders.new"), std::string::npos)
+      << table.output;
+  EXPECT_EQ(table.output.find("warning"), std::string::npos) << table.output;
   receivers = Interest(all_replicas_, {"--subject", "metrics.cpu.load"});
   ASSERT_TRUE(receivers.ok) << receivers.raw;
   EXPECT_TRUE(receivers.entries.empty()) << receivers.raw;

@@ -1,6 +1,8 @@
 // `latticectl interest [--account A] [--subject S] [--node N] [--limit N]`: QueryInterest on any
 // replica (a follower forwards it to the leader), printed as tables or --json.
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -28,12 +30,13 @@ std::string FormatAge(int64_t since_unix_ms, int64_t now_unix_ms) {
   return std::to_string(s / 86400) + "d" + std::to_string(s % 86400 / 3600) + "h";
 }
 
-void PrintInterestTables(const v1::QueryInterestResponse& r, int64_t now_unix_ms,
-                         std::ostream& out) {
+void PrintInterestTables(const v1::QueryInterestResponse& r, int64_t now_unix_ms, std::ostream& out,
+                         const std::map<std::string, std::string>& account_names) {
   Table entries({"NODE", "CLUSTER", "ACCOUNT", "SUBJECT", "QUEUE", "WEIGHT"});
   for (const v1::InterestEntry& e : r.entries()) {
-    entries.Add({e.node_id(), e.cluster(), e.account(), e.subject(),
-                 e.queue().empty() ? "-" : e.queue(), std::to_string(e.weight())});
+    auto name = account_names.find(e.account());
+    entries.Add({e.node_id(), e.cluster(), name != account_names.end() ? name->second : e.account(),
+                 e.subject(), e.queue().empty() ? "-" : e.queue(), std::to_string(e.weight())});
   }
   entries.Print(out);
   if (r.truncated())
@@ -57,11 +60,46 @@ void PrintInterestTables(const v1::QueryInterestResponse& r, int64_t now_unix_ms
   }
 }
 
+namespace {
+
+// At most this many distinct accounts get their names looked up (one GetAccount each).
+constexpr size_t kMaxNamedAccounts = 50;
+
+// The control plane's names of the accounts in `r` (nodes report public keys); accounts it does
+// not know keep their key.
+std::map<std::string, std::string> AccountNames(Session& s, const v1::QueryInterestResponse& r) {
+  std::set<std::string> keys;
+  for (const v1::InterestEntry& e : r.entries())
+    keys.insert(e.account());
+  std::map<std::string, std::string> names;
+  if (keys.size() > kMaxNamedAccounts)
+    return names;
+  for (const std::string& key : keys) {
+    v1::GetAccountRequest req;
+    req.set_public_key(key);
+    v1::Account account;
+    if (s.stub->GetAccount(s.Context().get(), req, &account).ok() && !account.name().empty())
+      names[key] = account.name();
+  }
+  return names;
+}
+
+}  // namespace
+
 int RunInterestCommand(Session& s) {
   if (s.args.positional().size() > 1)
     return s.Error("usage: interest [--account A] [--subject S] [--node N] [--limit N]", 2);
   v1::QueryInterestRequest req;
-  req.set_account(s.args.GetOr("--account", ""));
+  // An account name is resolved to its public key, which is what nodes report.
+  const std::string account = s.args.GetOr("--account", "");
+  req.set_account(account);
+  if (!account.empty()) {
+    v1::GetAccountRequest get;
+    get.set_public_key(account);
+    v1::Account known;
+    if (s.stub->GetAccount(s.Context().get(), get, &known).ok() && !known.public_key().empty())
+      req.set_account(known.public_key());
+  }
   req.set_subject(s.args.GetOr("--subject", ""));
   req.set_node_id(s.args.GetOr("--node", ""));
   if (auto limit = s.args.Get("--limit"); limit.has_value()) {
@@ -81,7 +119,7 @@ int RunInterestCommand(Session& s) {
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  PrintInterestTables(resp, now_ms, *s.out);
+  PrintInterestTables(resp, now_ms, *s.out, AccountNames(s, resp));
   return 0;
 }
 

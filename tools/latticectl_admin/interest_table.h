@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -16,8 +17,10 @@ std::string FormatAge(int64_t since_unix_ms, int64_t now_unix_ms);
 // The entries table (NODE CLUSTER ACCOUNT SUBJECT QUEUE WEIGHT) with a truncation note, the
 // per-node status table (NODE CLUSTER ENTRIES SEQUENCE SNAPSHOT-AGE UPDATED-AGE), the graph
 // version and who answered, and a warning line naming the missing nodes while the graph is
-// incomplete.
+// incomplete. ACCOUNT shows `account_names[key]` where known (operator-mode nodes report public
+// keys), else the reported account.
 void PrintInterestTables(const control::v1::QueryInterestResponse& r, int64_t now_unix_ms,
-                         std::ostream& out);
+                         std::ostream& out,
+                         const std::map<std::string, std::string>& account_names = {});
 
 }  // namespace lattice::latticectl_admin
