@@ -143,7 +143,7 @@ absl::Status HaCluster::Restart(int i) {
   children_[i].emplace(*std::move(child));
   {
     MutexLock lock(&stubs_mu_);
-    stubs_[i].reset();
+    RetireStubLocked(i);
   }
   return WaitServing(i);
 }
@@ -175,7 +175,12 @@ void HaCluster::Kill(int i, int signal_number) {
   children_[i]->Kill(signal_number);
   children_[i].reset();
   MutexLock lock(&stubs_mu_);
-  stubs_[i].reset();
+  RetireStubLocked(i);
+}
+
+void HaCluster::RetireStubLocked(int i) {
+  if (stubs_[i] != nullptr)
+    retired_stubs_.push_back(std::move(stubs_[i]));
 }
 
 absl::Status HaCluster::Signal(int i, int signal_number) {

@@ -74,6 +74,8 @@ class HaCluster {
   std::vector<std::string> Args(int i) const;
   absl::Status WaitServing(int i);
   std::shared_ptr<v1::Admin::Stub> Stub(int i);
+  // The next Stub(i) makes a new channel; the old stub goes to retired_stubs_.
+  void RetireStubLocked(int i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stubs_mu_);
 
   const std::string binary_;
   const std::string dir_;
@@ -87,6 +89,10 @@ class HaCluster {
   std::vector<std::optional<testutil::ChildProcess>> children_;
   Mutex stubs_mu_;  // Put may run on a writer thread while the owner kills and restarts
   std::vector<std::shared_ptr<v1::Admin::Stub>> stubs_ ABSL_GUARDED_BY(stubs_mu_);
+  // Stubs of killed or restarted replicas, kept until the cluster is destroyed: a writer thread
+  // may still be in a call on one, and the call's ClientContext, destroyed inside the
+  // uninstrumented libgrpc++, would then free the channel in a way TSan cannot follow.
+  std::vector<std::shared_ptr<v1::Admin::Stub>> retired_stubs_ ABSL_GUARDED_BY(stubs_mu_);
 };
 
 }  // namespace lattice::control_e2e
