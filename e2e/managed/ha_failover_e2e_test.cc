@@ -29,6 +29,7 @@
 #include "common/testing/eventually.h"
 #include "common/testing/ports.h"
 #include "controlplane/e2e/ha_test_fixture.h"
+#include "e2e/managed/managed_ha_fixture.h"
 #include "e2e/managed/managed_harness.h"
 #include "e2e/managed/traffic.h"
 
@@ -56,25 +57,12 @@ std::string LastWordAfter(const std::string& log, const std::string& prefix) {
   return log.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
-class HaFailoverE2eTest : public control_e2e::HaClusterTest {
+class HaFailoverE2eTest : public ManagedHaTest {
  protected:
   void SetUp() override {
-    HaClusterTest::SetUp();
+    SetUpManaged("managed-ha", "ha-op");
     if (HasFatalFailure())
       return;
-    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/managed-ha";
-    mkdir(dir_.c_str(), 0700);
-    std::vector<std::string> replicas;
-    for (int i = 0; i < cluster_->size(); ++i)
-      replicas.push_back(cluster_->admin_address(i));
-    all_replicas_ = absl::StrJoin(replicas, ",");
-    WaitLeader();
-
-    // Operator with a signing key the control plane manages, and a system account.
-    op_claims_.std.name = "ha-op";
-    absl::Status pushed = PushManagedOperator(all_replicas_, control_e2e::kHaToken, dir_,
-                                              op_claims_, op_key_, op_signer_, sys_key_);
-    ASSERT_TRUE(pushed.ok()) << pushed;
 
     for (int* port : {&http_port_, &nats_port_, &node_port_})
       *port = testutil::FreePortOrDie();
@@ -113,12 +101,6 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
 
   void Write(const std::string& name, const std::string& text) {
     WriteText(dir_ + "/" + name, text);
-  }
-
-  // latticectl with every replica in --server (it fails over between them), or only `servers`.
-  CtlResult Ctl(const std::vector<std::string>& args, const std::string& servers = "") {
-    return RunLatticectl(servers.empty() ? all_replicas_ : servers, control_e2e::kHaToken, args,
-                         absl::StrCat(dir_, "/ctl.", ++ctl_runs_, ".out"));
   }
 
   // accountd's HTTP resolver answers for `account`.
@@ -209,22 +191,12 @@ class HaFailoverE2eTest : public control_e2e::HaClusterTest {
       if (child->has_value())
         absl::StrAppend(&out, "\n== ", (*child)->log_path(), ":\n", (*child)->Log());
     }
-    for (int i = 0; i < cluster_->size(); ++i)
-      absl::StrAppend(&out, "\n== replica ", i + 1, ":\n", cluster_->log(i));
-    return out;
+    return out + ReplicaLogs();
   }
 
-  nkeys::KeyPair op_key_ = NewKey(nkeys::KeyType::kOperator);
-  nkeys::KeyPair op_signer_ = NewKey(nkeys::KeyType::kOperator);
-  nkeys::KeyPair sys_key_ = NewKey(nkeys::KeyType::kAccount);
-  jwt::OperatorClaims op_claims_ =
-      jwt::NewOperatorClaims(*nkeys::OperatorPublicKey::FromKey(op_key_.public_key()));
-  std::string dir_;
-  std::string all_replicas_;  // "a,b,c": every replica's Admin address
   int http_port_ = 0;
   int nats_port_ = 0;
   int node_port_ = 0;
-  int ctl_runs_ = 0;
   std::optional<ChildProcess> accountd_;
   std::optional<ChildProcess> nats_;
   std::optional<ChildProcess> node_;

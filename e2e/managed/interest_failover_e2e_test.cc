@@ -26,6 +26,7 @@
 #include "common/testing/eventually.h"
 #include "common/testing/ports.h"
 #include "controlplane/e2e/ha_test_fixture.h"
+#include "e2e/managed/managed_ha_fixture.h"
 #include "e2e/managed/managed_harness.h"
 
 namespace lattice::managed_e2e {
@@ -78,24 +79,12 @@ InterestView ParseInterest(const CtlResult& result) {
   return view;
 }
 
-class InterestFailoverE2eTest : public control_e2e::HaClusterTest {
+class InterestFailoverE2eTest : public ManagedHaTest {
  protected:
   void SetUp() override {
-    HaClusterTest::SetUp();
+    SetUpManaged("interest-ha", "interest-op");
     if (HasFatalFailure())
       return;
-    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/interest-ha";
-    mkdir(dir_.c_str(), 0700);
-    std::vector<std::string> replicas;
-    for (int i = 0; i < cluster_->size(); ++i)
-      replicas.push_back(cluster_->admin_address(i));
-    all_replicas_ = absl::StrJoin(replicas, ",");
-    WaitLeader();
-
-    op_claims_.std.name = "interest-op";
-    absl::Status pushed = PushManagedOperator(all_replicas_, control_e2e::kHaToken, dir_,
-                                              op_claims_, op_key_, op_signer_, sys_key_);
-    ASSERT_TRUE(pushed.ok()) << pushed;
     CtlResult r = Ctl({"account", "create", "team"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     r = Ctl({"user", "create", "--account", "team", "alice"});
@@ -118,11 +107,6 @@ class InterestFailoverE2eTest : public control_e2e::HaClusterTest {
       ASSERT_TRUE(testutil::WaitForLog(nodes_.back(), "Server is ready", kWait))
           << nodes_.back().Log();
     }
-  }
-
-  CtlResult Ctl(const std::vector<std::string>& args, const std::string& servers = "") {
-    return RunLatticectl(servers.empty() ? all_replicas_ : servers, control_e2e::kHaToken, args,
-                         absl::StrCat(dir_, "/ctl.", ++ctl_runs_, ".out"));
   }
 
   // The team account's interest as `servers` answer it (extra args narrow the query).
@@ -154,21 +138,11 @@ class InterestFailoverE2eTest : public control_e2e::HaClusterTest {
     std::string out;
     for (ChildProcess& node : nodes_)
       absl::StrAppend(&out, "\n== ", node.log_path(), ":\n", node.Log());
-    for (int i = 0; i < cluster_->size(); ++i)
-      absl::StrAppend(&out, "\n== replica ", i + 1, ":\n", cluster_->log(i));
-    return out;
+    return out + ReplicaLogs();
   }
 
-  nkeys::KeyPair op_key_ = NewKey(nkeys::KeyType::kOperator);
-  nkeys::KeyPair op_signer_ = NewKey(nkeys::KeyType::kOperator);
-  nkeys::KeyPair sys_key_ = NewKey(nkeys::KeyType::kAccount);
-  jwt::OperatorClaims op_claims_ =
-      jwt::NewOperatorClaims(*nkeys::OperatorPublicKey::FromKey(op_key_.public_key()));
-  std::string dir_;
-  std::string all_replicas_;
   std::string creds_;
   std::string team_key_;
-  int ctl_runs_ = 0;
   std::vector<ChildProcess> nodes_;
   std::vector<int> ports_;
 };
