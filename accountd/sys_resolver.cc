@@ -95,7 +95,8 @@ absl::Status SysResolver::Start() {
 void SysResolver::Stop() {
   {
     std::unique_lock<std::mutex> lock(mu_.native());
-    stopping_ = true;
+    // mu_ is held through `lock` (the analysis cannot see a unique_lock).
+    [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { stopping_ = true; }();
     idle_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return in_flight_ == 0; });
   }
   // libnats calls handlers and connection callbacks from its own threads, also after Close

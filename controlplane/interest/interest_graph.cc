@@ -221,8 +221,9 @@ absl::StatusOr<v1::QueryInterestResponse> InterestGraph::Query(
   v1::QueryInterestResponse out;
   MutexLock lock(&mu_);
   // Adds one match; false once the limit is passed (the caller stops walking).
+  // Runs only below, with mu_ held (the analysis cannot see through the lambda).
   auto add = [&](const std::string& node, const std::string& account, const std::string& subj,
-                 const std::string& queue, int32_t weight) {
+                 const std::string& queue, int32_t weight) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (static_cast<uint32_t>(out.entries_size()) == limit) {
       out.set_truncated(true);
       return false;
