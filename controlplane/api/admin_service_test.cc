@@ -8,6 +8,14 @@ using testing::Eventually;
 using testing::NewKey;
 using testing::ServerTest;
 
+// A second server on a port in use fails to start instead of sharing it (SO_REUSEPORT off).
+TEST_F(ServerTest, APortInUseIsRefused) {
+  ServerOptions options;
+  options.address = "127.0.0.1:" + std::to_string(server_->port());
+  auto second = ControlServer::Start(options, frontend_.get(), auth_.get());
+  EXPECT_FALSE(second.ok());
+}
+
 TEST_F(ServerTest, UnauthenticatedCallsAreRefused) {
   v1::GetOperatorRequest req;
   v1::Operator resp;

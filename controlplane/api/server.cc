@@ -86,6 +86,10 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(const Server
   std::unique_ptr<ControlServer> server(
       new ControlServer(frontend, auth, replication, std::move(forwarder)));
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second lattice-control (or a test's) on the same port
+  // would then share it silently, the kernel splitting connections between two different
+  // replica sets. A port in use must be an error at start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.address, *creds, &server->port_);
   builder.RegisterService(&server->admin_);
   builder.RegisterService(&server->node_sync_);
@@ -96,8 +100,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(const Server
 }
 
 void ControlServer::Shutdown() {
-  if (shut_down_)
-    return;
+  if (shut_down_ || server_ == nullptr)
+    return;  // also a server that never started (its port was taken)
   shut_down_ = true;
   frontend_->notifier().Close();  // streaming calls stop waiting for changes
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
