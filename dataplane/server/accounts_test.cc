@@ -20,11 +20,7 @@ using testing::StartServer;
 using testing::TestOptions;
 
 options::User UserIn(const std::string& name, const std::string& account) {
-  options::User u;
-  u.username = name;
-  u.password = "pw";
-  u.account = account;
-  return u;
+  return testing::PasswordUser(name, account);
 }
 
 std::string Connect(const std::string& user) {

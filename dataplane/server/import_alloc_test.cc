@@ -67,11 +67,7 @@ using testing::StartServer;
 using testing::TestOptions;
 
 options::User UserIn(const std::string& name, const std::string& account) {
-  options::User u;
-  u.username = name;
-  u.password = "pw";
-  u.account = account;
-  return u;
+  return testing::PasswordUser(name, account);
 }
 
 // A exports a stream and a service; B imports the stream under another name (a wildcard

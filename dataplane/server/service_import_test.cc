@@ -32,13 +32,8 @@ options::Options Accounts(accounts::ResponseType type) {
   ask.to = "ask";
   b.service_imports.push_back(ask);
   o.accounts = {a, b};
-  for (const auto& [user, account] : {std::pair{"a", "A"}, std::pair{"b", "B"}}) {
-    options::User u;
-    u.username = user;
-    u.password = "pw";
-    u.account = account;
-    o.users.push_back(u);
-  }
+  o.users.push_back(testing::PasswordUser("a", "A"));
+  o.users.push_back(testing::PasswordUser("b", "B"));
   return o;
 }
 

@@ -21,6 +21,14 @@ options::Options TestOptions() {
   return opts;
 }
 
+options::User PasswordUser(const std::string& name, const std::string& account) {
+  options::User u;
+  u.username = name;
+  u.password = "pw";
+  u.account = account;
+  return u;
+}
+
 std::unique_ptr<Server> StartServer(options::Options options) {
   auto server = std::make_unique<Server>(std::move(options));
   absl::Status status = server->Start();

@@ -16,6 +16,9 @@ namespace lattice::server::testing {
 // Options for an in-process test server: loopback, ephemeral port, two workers.
 options::Options TestOptions();
 
+// A user `name` with password "pw" in `account`, as the tests' account configs declare them.
+options::User PasswordUser(const std::string& name, const std::string& account);
+
 // Starts `options` on an ephemeral port; aborts the test binary if it cannot.
 std::unique_ptr<Server> StartServer(options::Options options = TestOptions());
 
