@@ -43,33 +43,31 @@ void BM_SnapshotApply10k(benchmark::State& state) {
 }
 BENCHMARK(BM_SnapshotApply10k);
 
-void BM_QuerySubjectInOneAccount(benchmark::State& state) {
+// Queries `req` against the filled graph.
+void RunQuery(benchmark::State& state, const v1::QueryInterestRequest& req) {
   InterestGraph graph;
   Fill(graph);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(graph.Query(req));
+}
+
+void BM_QuerySubjectInOneAccount(benchmark::State& state) {
   v1::QueryInterestRequest req;
   req.set_account("ACC0");
   req.set_subject("svc.300.x");
-  for (auto _ : state)
-    benchmark::DoNotOptimize(graph.Query(req));
+  RunQuery(state, req);
 }
 BENCHMARK(BM_QuerySubjectInOneAccount);
 
 void BM_QuerySubjectAllAccounts(benchmark::State& state) {
-  InterestGraph graph;
-  Fill(graph);
   v1::QueryInterestRequest req;
   req.set_subject("svc.300.x");
-  for (auto _ : state)
-    benchmark::DoNotOptimize(graph.Query(req));
+  RunQuery(state, req);
 }
 BENCHMARK(BM_QuerySubjectAllAccounts);
 
 void BM_QueryFirstPage(benchmark::State& state) {
-  InterestGraph graph;
-  Fill(graph);
-  v1::QueryInterestRequest req;  // everything, default limit 1000
-  for (auto _ : state)
-    benchmark::DoNotOptimize(graph.Query(req));
+  RunQuery(state, v1::QueryInterestRequest());  // everything, default limit 1000
 }
 BENCHMARK(BM_QueryFirstPage);
 
