@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,7 +53,11 @@ double Ms(Clock::duration d) {
 // The node's entry count in the graph of the replica at `address` (forwarded to the leader
 // by followers); nullopt when it did not answer or the node has no session there.
 std::optional<uint64_t> NodeEntries(const std::string& address) {
-  auto stub = v1::Admin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  // One channel per replica for the whole run: a poll every 2 ms must not dial each time.
+  static std::map<std::string, std::unique_ptr<v1::Admin::Stub>> stubs;
+  std::unique_ptr<v1::Admin::Stub>& stub = stubs[address];
+  if (stub == nullptr)
+    stub = v1::Admin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", control_e2e::kHaToken));
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
